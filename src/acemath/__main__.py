@@ -1,0 +1,3 @@
+from acemath.cli import main
+
+raise SystemExit(main())
