@@ -26,27 +26,24 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(line_number, row)`` for each non-empty line; bad JSON raises :class:`InputError`.
 
-    A partial *last* line (no trailing newline, invalid JSON) is what a killed writer leaves
-    behind; it is skipped with no error so that readers and resumers agree on what was written.
+    Streams line by line (bounded memory). A partial *last* line (no trailing newline, invalid
+    JSON) is what a killed writer leaves behind; it is skipped with no error so that readers and
+    resumers agree on what was written.
     """
     path = Path(path)
     with path.open("rb") as fh:
-        data = fh.read()
-    lines = data.split(b"\n")
-    last_complete = data.endswith(b"\n")
-    for i, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        is_tail = i == len(lines) and not last_complete
-        try:
-            row = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            if is_tail:
-                return
-            raise InputError(f"invalid JSON ({exc.msg} at column {exc.colno})", path=str(path), line=i) from None
-        if not isinstance(row, dict):
-            raise InputError(f"expected a JSON object, got {type(row).__name__}", path=str(path), line=i)
-        yield i, row
+        for i, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                row = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                if not raw.endswith(b"\n"):  # the unterminated last line of a killed writer
+                    return
+                raise InputError(f"invalid JSON ({exc.msg} at column {exc.colno})", path=str(path), line=i) from None
+            if not isinstance(row, dict):
+                raise InputError(f"expected a JSON object, got {type(row).__name__}", path=str(path), line=i)
+            yield i, row
 
 
 def iter_rows(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, Any]]]:
