@@ -11,7 +11,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from acemath.tiny.factory import TINY_SIZES
 
     parser.add_argument("--out", required=True, help="output directory")
-    parser.add_argument("--size", default="l", choices=sorted(TINY_SIZES), 
+    parser.add_argument("--size", default="l", choices=sorted(TINY_SIZES),
                         help="model size (default: l, 4.4M params; s = 0.6M is what the quick-start trains)")
     parser.add_argument("--vocab-size", type=int, default=1024)
     parser.add_argument("--seed", type=int, default=0)
