@@ -234,15 +234,13 @@ def load_benchmark(name: str, path: str | os.PathLike[str] | None = None, *,
                    allow_hub: bool = True) -> list[Problem]:
     """Load a benchmark's problems from a file, a data directory, or the hub (in that order)."""
     if path is None:
+        path = resolve_local_file(name, data_dir)  # a local file may hold a benchmark outside the registry
+    if path is None:
         spec = get_benchmark(name)
-        local = resolve_local_file(name, data_dir)
-        if local is not None:
-            path = local
-        elif allow_hub:
-            problems = _load_from_hub(spec)
-            return problems[:limit] if limit else problems
-        else:
+        if not allow_hub:
             raise InputError(_offline_message(spec))
+        problems = _load_from_hub(spec)
+        return problems[:limit] if limit else problems
     problems = problems_from_rows(name, iter_rows(path), source=str(path))
     return problems[:limit] if limit else problems
 

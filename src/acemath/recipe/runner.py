@@ -34,7 +34,11 @@ from acemath.registry import did_you_mean
 StageFn = Callable[["StageContext"], Mapping[str, str | Path]]
 
 # Registered stage kinds: name -> "module:function", imported only when a recipe uses them.
-STAGE_KINDS: dict[str, str] = {}
+STAGE_KINDS: dict[str, str] = {
+    **{f"quickstart.{k}": f"acemath.quickstart.stages:{k}"
+       for k in ("world", "curate", "model", "sft", "rm_data", "rm_train", "evaluate")},
+    "quickstart.report": "acemath.quickstart.report:report",
+}
 
 
 class StageError(AceMathError):

@@ -1,0 +1,44 @@
+"""The quick-start's smoke recipe runs every real stage end to end on a tiny model and writes the report."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from acemath.cli import main
+from acemath.quickstart.cli import recipe_path
+from acemath.recipe import load_recipe
+
+pytestmark = pytest.mark.slow
+
+
+def test_smoke_quickstart_runs_every_stage_and_reruns_from_cache(tmp_path, capsys):
+    out = tmp_path / "qs"
+    assert main(["quickstart", "--recipe", "smoke", "--out", str(out), "--threads", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "rm@8" in printed and "pass@8" in printed
+    report = json.loads((out / "08-report" / "report.json").read_text())
+    table = report["table"]
+    for metric in ("greedy", "maj@8", "rm@8", "pass@8"):
+        assert set(table[metric]) == {*report["benchmarks"], "Avg."}
+        assert all(0 <= v <= 100 for v in table[metric].values())
+    for b in report["benchmarks"]:  # the invariants that hold whatever the model learned
+        assert table["pass@8"][b] >= table["rm@8"][b] and table["pass@8"][b] >= table["maj@8"][b]
+    curation = report["curation"]
+    assert curation["decontam"]["dropped"] > 0  # leaked test questions were caught
+    er = curation["error_rates"]
+    assert er["crosschecked"]["error_rate"] < er["teacher_a_raw"]["error_rate"]
+    assert report["groups"]["groups_out"] > 0 and report["rm_train"]["steps"] > 0
+    assert (out / "08-report" / "report.md").exists() and (out / "08-report" / "rm_at_k.png").exists()
+    # the same command again: every stage is cached, the table is identical
+    assert main(["quickstart", "--recipe", "smoke", "--out", str(out), "--threads", "1"]) == 0
+    again = capsys.readouterr()
+    assert again.out.count(": cached") == 8
+    assert json.loads((out / "08-report" / "report.json").read_text())["table"] == table
+
+
+def test_packaged_recipes_load():
+    for name in ("default", "smoke"):
+        recipe = load_recipe(recipe_path(name))
+        assert [s.name for s in recipe.stages][-1] == "report"
