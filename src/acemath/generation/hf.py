@@ -152,7 +152,7 @@ class HFGenerator:
         # never run past the model's position table (a tiny model has 1024 positions); such rows end "length"
         limit = getattr(self.model.config, "max_position_embeddings", None)
         max_new = max(1, min(params.max_tokens, limit - width)) if limit else params.max_tokens
-        cfg = GenerationConfig(max_new_tokens=max_new, do_sample=False, num_beams=1,
+        cfg = GenerationConfig(max_new_tokens=max_new, do_sample=False, num_beams=1, use_cache=True,
                                eos_token_id=self.eos_ids, pad_token_id=self.eos_ids[0],
                                stop_strings=list(params.stop) or None)
         processors = LogitsProcessorList()

@@ -258,6 +258,9 @@ def run_stage(recipe: SFTRecipe, stage: Stage, init: str, *, command: str = "ace
         evals.append(trainer.evaluate())
     if evals:
         metrics["eval_loss"] = evals[-1]["eval_loss"]
+    # the saved model is for inference: restore the KV cache, or every later generate() recomputes the
+    # whole sequence at each step (quadratic; 25x slower on the tiny model)
+    model.config.use_cache = True
     trainer.save_model(str(model_dir))
     trainer.accelerator.wait_for_everyone()
     record: dict[str, Any] = {
