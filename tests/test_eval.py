@@ -105,3 +105,34 @@ def test_eval_missing_benchmark_file_fails_before_loading_a_model(tmp_path, caps
                  "--data-dir", str(tmp_path), "--no-progress", "--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err
     assert "gsm8k" in err and "--data-dir" in err
+
+
+@pytest.mark.slow
+def test_eval_with_a_reward_model_reports_rm_at_k(tiny_model_dir, shared_benchmarks, tmp_path):
+    """`acemath eval --rm`: a tiny RM made by `acemath rm train` (a few steps from the tiny model) scores
+    the n samples; rm@k lands in metrics.json and report.md, and can never beat pass@k."""
+    from acemath.io import write_jsonl
+    from acemath.reward.data import build_groups
+    from acemath.reward.toydata import toy_samples
+
+    groups, _ = build_groups(enumerate(toy_samples(8, seed=0, n=6), 1), per_problem=6)
+    write_jsonl(tmp_path / "groups.jsonl", groups)
+    rm = tmp_path / "rm"
+    assert main(["rm", "train", "--model", str(tiny_model_dir), "--data", str(tmp_path / "groups.jsonl"),
+                 "--out", str(rm), "lr=1e-3", "max_steps=2", "batch_size=4", "max_length=128", "cpu=true"]) == 0
+    run = tmp_path / "run"
+    assert main(["eval", "--model", str(tiny_model_dir), "--rm", str(rm), "--benchmarks", "gsm8k,math500",
+                 "--data-dir", str(shared_benchmarks), "--limit", "3", "--n", "4", "--max-tokens", "32",
+                 "--metric-seeds", "20", "--no-progress", "--out", str(run)]) == 0
+    metrics = json.loads((run / "metrics.json").read_text())["benchmarks"]
+    report = (run / "report.md").read_text()
+    assert "| rm@4 |" in report
+    for bench in ("gsm8k", "math500"):  # one RM, loaded once, scores every benchmark's samples
+        scored = read_rows(run / bench / "samples.graded.jsonl")
+        assert len(scored) == 3 and all(len(r["rewards"]) == len(r["correct"]) == 4 for r in scored)
+        assert len({x for r in scored for x in r["rewards"]}) > 1  # real scores, not a constant
+        assert "rewards" not in read_rows(run / bench / "greedy.graded.jsonl")[0]  # only the n samples
+        got = metrics[bench]
+        assert {"rm@4", "pass@4", "maj@4"} <= set(got)
+        assert 0 <= got["rm@4"]["mean"] <= got["pass@4"]["mean"] <= 100  # percent
+        assert got["rm@4"]["exact"] <= got["pass@4"]["exact"] + 1e-9

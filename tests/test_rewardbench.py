@@ -1,4 +1,5 @@
-"""rm@k over seeds against the exact hypergeometric expectation; maj@k/pass@k; RewardBench file layouts."""
+"""Table 6 through acemath.metrics (rm@8 over 100 seeds vs the exact hypergeometric expectation, maj@k by
+answer equivalence, pass@k) and the RewardBench / RewardMATH file layouts."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import numpy as np
 import pytest
 
 from acemath.cli import main
-from acemath.reward.bestofn import Candidates, best_of_k_over_seeds, rm_at_k_expected, rm_at_k_std_error
+from acemath.metrics import exact_rm_at_k, rm_at_k_expected
 from acemath.reward.rewardbench import (
+    CandidateSet,
+    candidate_problems,
+    evaluate_acemath,
     evaluate_comparisons,
     load_acemath,
     load_rewardbench_math,
@@ -17,38 +21,62 @@ from acemath.reward.rewardbench import (
 )
 
 
-def test_rm_at_k_expected_by_hand():
+def _set(i, correct, rewards=None, preds=None, responses=None):
+    responses = responses or [f"answer {j}" for j in range(len(correct))]
+    return CandidateSet(f"p{i}", f"q{i}", responses, list(correct), preds, rewards)
+
+
+def test_rm_at_k_by_hand_and_ties_go_to_the_earlier_candidate():
     """n=3, k=2, rewards 3 > 2 > 1, correct = [F, T, T]. The three draws {0,1}, {0,2}, {1,2} pick
     0, 0, 1 -> 1/3. Formula: P(rank j) = C(2-j, 1)/C(3, 2) = 2/3, 1/3, 0 -> 2/3*0 + 1/3*1 = 1/3."""
-    p = Candidates([False, True, True], [3.0, 2.0, 1.0])
-    assert rm_at_k_expected([p], k=2) == pytest.approx(1 / 3)
-    # ties go to the earlier candidate: equal rewards, first one wrong
-    assert rm_at_k_expected([Candidates([False, True], [1.0, 1.0])], k=2) == 0.0
-    assert best_of_k_over_seeds([Candidates([False, True], [1.0, 1.0])], k=2, seeds=3)["rm@k"] == 0.0
+    res = evaluate_acemath({"d": [_set(0, [False, True, True], [3.0, 2.0, 1.0])]}, None, k=2, seeds=300)
+    assert res["datasets"]["d"]["rm_exact"] == pytest.approx(100 / 3)
+    assert abs(res["datasets"]["d"]["rm"] - 100 / 3) < 4 * 100 * np.sqrt(2 / 9 / 300)
+    # equal rewards: the earlier candidate wins, whatever the draw order
+    tie = evaluate_acemath({"d": [_set(0, [False, True], [1.0, 1.0])]}, None, k=2, seeds=3)
+    assert tie["datasets"]["d"]["rm"] == 0.0 and tie["datasets"]["d"]["rm_exact"] == 0.0
+    assert tie["datasets"]["d"]["pass"] == 100.0 and tie["datasets"]["d"]["std"]["rm"] == 0.0
 
 
 def test_rm_at_8_over_100_seeds_matches_hypergeometric_expectation():
     rng = np.random.default_rng(7)
-    problems = []
-    for _ in range(200):
+    sets = []
+    for i in range(200):
         p = rng.uniform(0.1, 0.9)
         correct = (rng.random(64) < p).tolist()
         rewards = (rng.normal(size=64) + 0.8 * np.asarray(correct)).tolist()  # an informative RM
-        problems.append(Candidates(correct, rewards))
-    res = best_of_k_over_seeds(problems, k=8, seeds=100)
-    exact = rm_at_k_expected(problems, k=8)
-    se = rm_at_k_std_error(problems, k=8, seeds=100)
-    assert abs(res["rm@k"] - exact) < 4 * se, (res["rm@k"], exact, se)
-    assert res["pass@k"] >= res["rm@k"] and 0 <= res["rm@k"] <= 1
-    assert res["maj@k"] is None  # no preds given
+        sets.append(_set(i, correct, rewards, preds=[str(int(c)) for c in correct]))
+    res = evaluate_acemath({"synthetic": sets}, None, k=8, seeds=100, equivalent=None)
+    row = res["datasets"]["synthetic"]
+    per_problem = [rm_at_k_expected(s.rewards, s.correct, 8) for s in sets]
+    exact = float(np.mean(per_problem))
+    # problems are drawn independently: SE of the seed mean = sqrt(sum p(1-p)) / (P sqrt(S))
+    se = float(np.sqrt(sum(e * (1 - e) for e in per_problem)) / (len(sets) * np.sqrt(100)))
+    assert row["rm_exact"] == pytest.approx(100 * exact)
+    assert row["rm_exact"] == pytest.approx(100 * exact_rm_at_k(candidate_problems(sets), 8))
+    assert abs(row["rm"] / 100 - exact) < 4 * se, (row["rm"], exact, se)
+    assert row["rm"] > 100 * float(np.mean([np.mean(s.correct) for s in sets])) + 5  # better than a random pick
+    assert row["pass"] >= row["rm"] and row["pass"] >= row["maj"] and 0 <= row["rm"] <= 100
+    assert row["std"]["rm"] > 0 and res["average"]["rm"] == row["rm"] and res["notes"] == []
 
 
-def test_majority_and_pass_at_k():
-    p = Candidates([True, False, False], [0.0, 1.0, 2.0], preds=["1", "2", "2"])
-    res = best_of_k_over_seeds([p], k=3, seeds=2)
-    assert (res["rm@k"], res["maj@k"], res["pass@k"]) == (0.0, 0.0, 1.0)
-    q = Candidates([True, True, False], [0.0, 1.0, 2.0], preds=["1", "1", "2"])
-    assert best_of_k_over_seeds([q], k=3, seeds=1)["maj@k"] == 1.0
+def test_majority_groups_equivalent_answers_like_acemath_metrics():
+    """Votes: "3" once (wrong), "1/2" and "0.5" (right, the same number). By string every answer is its
+    own group and the tie goes to the first ("3", wrong); by equivalence 1/2 = 0.5 wins 2 to 1."""
+    s = _set(0, [False, True, True], [0.0, 0.0, 0.0], preds=["3", "1/2", "0.5"])
+    assert evaluate_acemath({"d": [s]}, None, k=3, seeds=2, equivalent=None)["datasets"]["d"]["maj"] == 0.0
+    assert evaluate_acemath({"d": [s]}, None, k=3, seeds=2)["datasets"]["d"]["maj"] == 100.0
+    # without preds, the answers are extracted from the candidates by the grader
+    boxed = _set(1, [False, True, True], [0.0, 0.0, 0.0],
+                 responses=["so \\boxed{3}", "so \\boxed{\\frac{1}{2}}", "The final answer is 0.5."])
+    assert candidate_problems([boxed])[0].preds == ("3", "\\frac{1}{2}", "0.5")
+    assert evaluate_acemath({"d": [boxed]}, None, k=3, seeds=2)["datasets"]["d"]["maj"] == 100.0
+
+
+def test_k_above_the_candidate_count_is_reported_not_guessed():
+    res = evaluate_acemath({"small": [_set(0, [True, False], [1.0, 0.0])]}, None, k=8, seeds=5)
+    assert res["datasets"]["small"]["rm"] is None and res["average"]["rm"] is None
+    assert any("k=8" in n for n in res["notes"])
 
 
 def _acemath_rows(n_problems=12, seed=0):
@@ -118,15 +146,3 @@ def test_rewardbench_math_and_rewardmath_layouts(tmp_path):
     assert len(comps) == 2 and comps[0].chosen == "step one\nso \\boxed{1}" and len(comps[0].rejected) == 9
     res = evaluate_comparisons(comps, length_rm)
     assert res["accuracy"] == 50.0 and res["random"] == pytest.approx(10.0)
-
-
-def test_expectation_agrees_with_acemath_metrics():
-    metrics = pytest.importorskip("acemath.metrics.estimators")
-    rng = np.random.default_rng(3)
-    for _ in range(20):
-        n = int(rng.integers(2, 20))
-        correct = (rng.random(n) < 0.5).tolist()
-        rewards = rng.integers(0, 4, size=n).astype(float).tolist()  # with ties
-        k = int(rng.integers(1, n + 1))
-        assert rm_at_k_expected([Candidates(correct, rewards)], k=k) == pytest.approx(
-            metrics.rm_at_k_expected(rewards, correct, k))

@@ -90,8 +90,9 @@ def grade_file(samples: Path, graded: Path, *, workers: int = 1, timeout: float 
     return out
 
 
-def score_file(rows: list[dict[str, Any]], rm: str, graded: Path) -> list[dict[str, Any]]:
-    """Add ``rewards`` with reward model ``rm`` (acemath.reward.score) and rewrite ``graded``."""
+def score_file(rows: list[dict[str, Any]], rm: Any, graded: Path) -> list[dict[str, Any]]:
+    """Add ``rewards`` with reward model ``rm`` (a path or an ``acemath.reward.RewardScorer``) and rewrite
+    ``graded``."""
     from acemath.reward.score import score_rows
 
     scored = [dict(r) for r in score_rows(rows, rm)]
@@ -172,6 +173,7 @@ def run_eval(cfg: EvalConfig, out_dir: str | Path, *, generator: Generator | Non
     results: list[BenchmarkResult] = []
     notes: list[str] = []
     summaries: dict[str, dict[str, Any]] = {}
+    scorer: Any = None
     try:
         for bench in cfg.benchmarks:
             bdir = out / bench
@@ -187,7 +189,11 @@ def run_eval(cfg: EvalConfig, out_dir: str | Path, *, generator: Generator | Non
                 graded = bdir / f"{name}.graded.jsonl"
                 rows = grade_file(path, graded, workers=cfg.workers, timeout=cfg.grade_timeout, progress=progress)
                 if cfg.rm and not greedy:
-                    rows = score_file(rows, cfg.rm, graded)
+                    if scorer is None:  # load the RM once for all benchmarks
+                        from acemath.reward.score import RewardScorer
+
+                        scorer = RewardScorer(cfg.rm)
+                    rows = score_file(rows, scorer, graded)
                 rows_by_pass[name] = rows
                 files[name], files[f"{name}.graded"] = path, graded
                 summaries[f"{bench}/{name}"] = {"problems": len(rows), "truncation_rate": truncation_rate(rows),

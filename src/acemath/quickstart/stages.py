@@ -246,14 +246,13 @@ def _add_teacher_candidates(ctx: StageContext, rows: list[dict[str, Any]], k: in
 
 # -- 6. RM training -----------------------------------------------------------------------------
 def rm_train(ctx: StageContext) -> dict[str, Path]:
-    from acemath.reward.train import RMTrainConfig, train_reward_model
+    from acemath.reward.train import load_train_config, train_reward_model
 
     _threads(ctx)
-    c = dict(ctx.config)
-    c.pop("threads", None)
+    c = {k: v for k, v in ctx.config.items() if k != "threads"}
     init = str(ctx.inputs.get("init") or ctx.inputs["model"])
-    cfg = RMTrainConfig(model=init, data=str(ctx.inputs["groups"]), out=str(ctx.out_dir / "rm"), cpu=True,
-                        seed=ctx.seed, **c)
+    cfg = load_train_config(settings={"model": init, "data": str(ctx.inputs["groups"]), "out": str(ctx.out_dir / "rm"),
+                                      "cpu": True, "seed": ctx.seed, **c})
     result = train_reward_model(cfg, quiet=True)
     write_json(ctx.out_dir / "train.json", result.to_dict())
     return {"rm": ctx.out_dir / "rm", "train": ctx.out_dir / "train.json"}

@@ -1,5 +1,7 @@
-"""Reward models: training groups, listwise Bradley-Terry training, offline scoring, rm@k, RM benchmarks.
+"""Reward models: training groups, listwise Bradley-Terry training, offline scoring, RM benchmarks.
 
+rm@k / maj@k / pass@k and the exact rm@k expectation live in :mod:`acemath.metrics` (one implementation
+of the AceMath protocol); :mod:`acemath.reward.rewardbench` feeds candidate sets to it.
 Heavy imports (torch, transformers) happen only when the scoring/training names are used.
 """
 
@@ -7,11 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from acemath.reward.bestofn import Candidates, best_of_k_over_seeds, rm_at_k_expected
 from acemath.reward.data import GroupStats, build_groups, groups_to_pairs, pairs_to_groups
 
-__all__ = ["Candidates", "GroupStats", "RewardScorer", "best_of_k_over_seeds", "build_groups", "groups_to_pairs",
-           "pairs_to_groups", "rm_at_k_expected", "score_rows"]
+__all__ = ["GroupStats", "RewardScorer", "build_groups", "groups_to_pairs", "pairs_to_groups", "score_rows"]
 
 
 def __getattr__(name: str) -> Any:

@@ -7,8 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from acemath.errors import ConfigError
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="rm_command", required=True, metavar="{data,train,score}")
@@ -29,7 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     t.add_argument("--data", help="groups JSONL from `acemath rm data`")
     t.add_argument("--loss", choices=("listwise", "pairwise", "ce", "mse"))
     t.add_argument("--out", help="output folder (HF model + tokenizer + run.json)")
-    t.add_argument("--config", help="YAML file with any train setting (see docs/reward.md)")
+    # nargs="+" (as in `acemath sft`): `--config FILE key=value ...` keeps the overrides with the file
+    t.add_argument("--config", nargs="+", metavar="FILE [key=value]",
+                   help="YAML file with any train setting (see docs/reward.md), optionally followed by overrides")
     t.add_argument("--epochs", type=int)
     t.add_argument("--lr", type=float)
     t.add_argument("--batch-size", type=int, help="groups per step (pairs per step for pairwise)")
@@ -71,26 +71,13 @@ def _run_data(args: argparse.Namespace) -> int:
 
 
 def build_train_config(args: argparse.Namespace) -> Any:
-    """Defaults <- --config YAML <- explicit flags <- key=value overrides (later wins)."""
-    from acemath.reward.train import RMTrainConfig, apply_overrides, parse_key_values
+    """Defaults <- --config YAML <- explicit flags <- key=value overrides (later wins), via acemath.config."""
+    from acemath.reward.train import load_train_config
 
-    cfg = RMTrainConfig()
-    if args.config:
-        import yaml
-
-        try:
-            values = yaml.safe_load(Path(args.config).read_text()) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"{args.config}: cannot read config ({exc})") from None
-        if not isinstance(values, dict):
-            raise ConfigError(f"{args.config}: expected a mapping of settings")
-        apply_overrides(cfg, values, source=args.config)
+    path, *after_file = args.config or [None]
     flags = {"model": args.model, "data": args.data, "loss": args.loss, "out": args.out, "epochs": args.epochs,
              "lr": args.lr, "batch_size": args.batch_size, "max_length": args.max_length, "seed": args.seed}
-    apply_overrides(cfg, {k: v for k, v in flags.items() if v is not None}, source="command line")
-    apply_overrides(cfg, parse_key_values(args.overrides), source="key=value")
-    cfg.validate()
-    return cfg
+    return load_train_config(path, [*after_file, *args.overrides], flags)
 
 
 def _run_train(args: argparse.Namespace) -> int:

@@ -18,7 +18,8 @@ Layouts read (field aliases in parentheses):
   classifier RMs; a plain string is used as is), ``solution_type`` (``chosen``/``rejected``) and
   ``problem_id``; 1 chosen + 9 rejected per problem.
 
-Metrics: Table 6 (rm@8, majority@8, pass@8, 100 seeds, per dataset and their average), RewardBench
+Metrics: Table 6 (rm@8, majority@8, pass@8, 100 seeds, per dataset and their average; computed by
+:mod:`acemath.metrics`, the one implementation of the protocol), RewardBench
 MATH500 accuracy = share of pairs with r(chosen) > r(rejected) (ties lose), RewardMATH accuracy =
 share of problems whose chosen solution scores strictly above all its rejected ones.
 """
@@ -29,10 +30,10 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from acemath.errors import InputError
-from acemath.reward.bestofn import Candidates, best_of_k_over_seeds
+from acemath.metrics import EquivalenceFn, ProblemSamples, evaluate
 
 FORMATS = ("acemath", "rewardbench-math", "rewardmath")
 ACEMATH_ORDER = ("gsm8k", "math500", "minerva_math", "gaokao2023en", "olympiadbench", "college_math", "mmlu_stem")
@@ -201,12 +202,43 @@ def load_rewardmath(data: str, limit: int | None = None) -> list[Comparison]:
 
 
 # -------------------------------------------------------------------------------------------- metrics
-def evaluate_acemath(sets: Mapping[str, list[CandidateSet]], score: ScoreFn | None, *, k: int = 8,
-                     seeds: int = 100) -> dict[str, Any]:
-    """Table 6: per dataset rm@k / maj@k / pass@k (percent) and their unweighted average."""
-    from acemath.grading.boxed import last_boxed
+TABLE6_METRICS = ("rm", "maj", "pass")
 
-    per: dict[str, dict[str, float | None]] = {}
+
+def candidate_problems(items: Sequence[CandidateSet], benchmark: str | None = None) -> list[ProblemSamples]:
+    """Candidate sets -> :class:`acemath.metrics.ProblemSamples` (one implementation of the protocol).
+
+    Answers for maj@k are the sets' ``preds`` when given, else ``acemath.grading.extract_answer`` of each
+    candidate. A problem's draws are seeded by its id; a repeated id gets ``#<position>`` appended.
+    """
+    from acemath.grading import extract_answer
+
+    seen: set[str] = set()
+    out = []
+    for i, c in enumerate(items):
+        key = c.id if c.id not in seen else f"{c.id}#{i}"
+        seen.add(key)
+        preds = c.preds if c.preds is not None else [extract_answer(r, benchmark) for r in c.responses]
+        try:
+            out.append(ProblemSamples.build(key, c.correct, preds, c.rewards))
+        except ValueError as exc:
+            raise InputError(str(exc), field="rewards") from None
+    return out
+
+
+def evaluate_acemath(sets: Mapping[str, list[CandidateSet]], score: ScoreFn | None, *, k: int = 8,
+                     seeds: int = 100, equivalent: EquivalenceFn | None | Literal["auto"] = "auto"
+                     ) -> dict[str, Any]:
+    """Table 6: per dataset rm@k / maj@k / pass@k (percent) and their unweighted average.
+
+    The numbers come from :func:`acemath.metrics.evaluate` (k of n without replacement over ``seeds``
+    seeds, rm@k ties to the lower index, maj@k over answers grouped by ``equivalent``). Per dataset:
+    ``rm``, ``maj``, ``pass`` (seed means), ``std`` (sample std over seeds of each), ``rm_exact``
+    (the hypergeometric expectation), ``problems``; a metric that cannot be computed (k above a
+    problem's candidate count, no rewards) is None and the reason is in ``notes``.
+    """
+    per: dict[str, dict[str, Any]] = {}
+    notes: list[str] = []
     for name, items in sets.items():
         if score is not None:
             qs = [c.question for c in items for _ in c.responses]
@@ -216,18 +248,21 @@ def evaluate_acemath(sets: Mapping[str, list[CandidateSet]], score: ScoreFn | No
             for c in items:
                 c.rewards = flat[pos:pos + len(c.responses)]
                 pos += len(c.responses)
-        cands = []
-        for c in items:
-            preds = c.preds if c.preds is not None else [
-                (b.strip() if (b := last_boxed(r)) is not None else None) for r in c.responses]
-            cands.append(Candidates(c.correct, c.rewards, preds))
-        res = best_of_k_over_seeds(cands, k=k, seeds=seeds)
-        per[name] = {m: (None if res[f"{m}@k"] is None else 100.0 * float(res[f"{m}@k"]))  # type: ignore[arg-type]
-                     for m in ("rm", "maj", "pass")}
-        per[name]["problems"] = len(items)
+        bench_notes: list[str] = []
+        metrics = evaluate(candidate_problems(items, name), ks=(k,), seeds=seeds, equivalent=equivalent,
+                           notes=bench_notes) if items else {}
+        notes += [f"{name}: {n}" for n in bench_notes]
+        row: dict[str, Any] = {"problems": len(items), "std": {}}
+        for m in TABLE6_METRICS:
+            got = metrics.get(f"{m}@{k}")
+            row[m] = None if got is None else 100.0 * got["mean"]
+            row["std"][m] = None if got is None else 100.0 * got["std"]
+        rm = metrics.get(f"rm@{k}")
+        row["rm_exact"] = None if rm is None else 100.0 * rm["exact"]
+        per[name] = row
     avg = {m: (sum(v[m] for v in per.values()) / len(per) if per and all(v[m] is not None for v in per.values())
-               else None) for m in ("rm", "maj", "pass")}
-    return {"k": k, "seeds": seeds, "datasets": per, "average": avg}
+               else None) for m in (*TABLE6_METRICS, "rm_exact")}
+    return {"k": k, "seeds": seeds, "datasets": per, "average": avg, "notes": notes}
 
 
 def evaluate_comparisons(items: Sequence[Comparison], score: ScoreFn) -> dict[str, Any]:

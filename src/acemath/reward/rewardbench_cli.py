@@ -19,6 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="acemath")
     parser.add_argument("--seeds", type=int, default=100, help="random draws of k candidates (paper: 100)")
     parser.add_argument("--k", type=int, default=8, help="candidates per draw (paper: 8)")
+    parser.add_argument("--maj-grouping", choices=("equivalence", "string"), default="equivalence",
+                        help="majority@k groups answers by the grader's equivalence (default) or by "
+                        "normalised string, as `acemath metrics` does")
     parser.add_argument("--limit", type=int, help="first N problems per dataset (smoke runs)")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-length", type=int, default=2048)
@@ -46,8 +49,11 @@ def run(args: argparse.Namespace) -> int:
         sets = rb.load_acemath(data, limit=args.limit)
         if score is None and not all(c.rewards is not None for items in sets.values() for c in items):
             raise ConfigError("--rm is required unless every candidate set carries `rewards`")
-        result = rb.evaluate_acemath(sets, score, k=args.k, seeds=args.seeds)
+        result = rb.evaluate_acemath(sets, score, k=args.k, seeds=args.seeds,
+                                     equivalent=None if args.maj_grouping == "string" else "auto")
         text = rb.table6_markdown(result, name)
+        if result["notes"]:
+            text += "\n\n" + "\n".join(f"note: {n}" for n in result["notes"])
     else:
         if score is None:
             raise ConfigError(f"--rm is required for --format {args.format}")

@@ -20,7 +20,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
 
@@ -40,12 +40,13 @@ from acemath.reward.model import (
 
 @dataclass
 class RMTrainConfig:
-    """Every knob of ``acemath rm train`` (also settable from ``--config FILE`` and ``key=value``)."""
+    """Every knob of ``acemath rm train``; loaded by :func:`acemath.config.load_config` from ``--config FILE``,
+    flags and ``key=value`` overrides (unknown keys and ill-typed values are :class:`ConfigError`)."""
 
     model: str = ""
     data: str = ""
     out: str = ""
-    loss: str = "listwise"
+    loss: Literal["listwise", "pairwise", "ce", "mse"] = "listwise"
     epochs: int = 2
     max_steps: int | None = None  # stop early after this many optimizer steps
     lr: float = 5e-6  # the paper's 7B value; tiny models need ~1e-3
@@ -58,13 +59,12 @@ class RMTrainConfig:
     seed: int = 0
     system: str | None = RM_SYSTEM_PROMPT  # None: no system turn
     dtype: str | None = None  # e.g. bfloat16 on GPUs
-    mixed_precision: str = "no"
+    mixed_precision: Literal["no", "fp16", "bf16", "fp8"] = "no"
     gradient_checkpointing: bool = False
     disable_dropout: bool = True
     log_every: int = 10
     cpu: bool = False
     save: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
         if self.loss not in LOSSES:
@@ -75,34 +75,26 @@ class RMTrainConfig:
             raise ConfigError("out is required")
         if self.batch_size < 1 or self.grad_accum < 1 or self.epochs < 1:
             raise ConfigError("batch_size, grad_accum and epochs must be >= 1")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ConfigError("max_steps must be >= 1")
+        if self.log_every < 1 or self.max_length < 2:
+            raise ConfigError("log_every must be >= 1 and max_length >= 2")
 
 
-CONFIG_KEYS = {f.name for f in fields(RMTrainConfig)} - {"extra"}
+def load_train_config(path: str | None = None, overrides: Sequence[str] = (),
+                      settings: Mapping[str, Any] | None = None) -> RMTrainConfig:
+    """Defaults <- ``path`` (YAML) <- ``settings`` (e.g. CLI flags; None values ignored) <- ``overrides``.
 
+    The shared :func:`acemath.config.load_config` does the work: unknown keys (in the file or an
+    override) raise :class:`ConfigError` naming the key, its source and the nearest known keys.
+    """
+    from acemath.config import load_config, read_yaml
 
-def apply_overrides(cfg: RMTrainConfig, values: Mapping[str, Any], *, source: str) -> RMTrainConfig:
-    """Set fields from a mapping; unknown keys are a ConfigError that names the source."""
-    from acemath.registry import did_you_mean
-
-    for key, value in values.items():
-        key = key.replace("-", "_")
-        if key not in CONFIG_KEYS:
-            raise ConfigError(f"{source}: {did_you_mean(key, sorted(CONFIG_KEYS), kind='rm train setting')}")
-        setattr(cfg, key, value)
+    raw: dict[str, Any] = read_yaml(path) if path else {}
+    raw.update({k: v for k, v in (settings or {}).items() if v is not None})
+    cfg = load_config(RMTrainConfig, path, overrides, data=raw)
+    cfg.validate()
     return cfg
-
-
-def parse_key_values(items: Sequence[str]) -> dict[str, Any]:
-    """``["lr=1e-3", "epochs=3"]`` -> typed values (YAML scalars: numbers, booleans, null, strings)."""
-    import yaml
-
-    out: dict[str, Any] = {}
-    for item in items:
-        if "=" not in item:
-            raise ConfigError(f"expected key=value, got {item!r}")
-        key, raw = item.split("=", 1)
-        out[key.strip()] = yaml.safe_load(raw) if raw.strip() else ""
-    return out
 
 
 @dataclass
