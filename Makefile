@@ -18,8 +18,7 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 
 quickstart: setup
-	$(VENV)/bin/acemath --help
-	$(VENV)/bin/acemath benchmarks
+	$(VENV)/bin/acemath quickstart --out runs/quickstart
 
 test: setup
 	$(VENV)/bin/ruff check src tests $(wildcard benchmarks)

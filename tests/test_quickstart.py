@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 def test_smoke_quickstart_runs_every_stage_and_reruns_from_cache(tmp_path, capsys):
     out = tmp_path / "qs"
-    assert main(["quickstart", "--recipe", "smoke", "--out", str(out), "--threads", "1"]) == 0
+    assert main(["quickstart", "--recipe", "smoke", "--ablations", "--out", str(out), "--threads", "1"]) == 0
     printed = capsys.readouterr().out
     assert "rm@8" in printed and "pass@8" in printed
     report = json.loads((out / "08-report" / "report.json").read_text())
@@ -31,10 +31,13 @@ def test_smoke_quickstart_runs_every_stage_and_reruns_from_cache(tmp_path, capsy
     assert er["crosschecked"]["error_rate"] < er["teacher_a_raw"]["error_rate"]
     assert report["groups"]["groups_out"] > 0 and report["rm_train"]["steps"] > 0
     assert (out / "08-report" / "report.md").exists() and (out / "08-report" / "rm_at_k.png").exists()
+    ablations = json.loads((out / "18-ablation_report" / "ablations.json").read_text())
+    assert len(ablations["sft"]) == 3 and len(ablations["rm"]) == 3
+    assert all(set(row) == {*report["benchmarks"], "Avg."} for row in [*ablations["sft"].values(), *ablations["rm"].values()])
     # the same command again: every stage is cached, the table is identical
-    assert main(["quickstart", "--recipe", "smoke", "--out", str(out), "--threads", "1"]) == 0
+    assert main(["quickstart", "--recipe", "smoke", "--ablations", "--out", str(out), "--threads", "1"]) == 0
     again = capsys.readouterr()
-    assert again.out.count(": cached") == 8
+    assert again.out.count(": cached") == 18
     assert json.loads((out / "08-report" / "report.json").read_text())["table"] == table
 
 

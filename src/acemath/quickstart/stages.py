@@ -21,10 +21,16 @@ from acemath.recipe import StageContext
 EVAL_SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}."
 
 
+THREADS_ENV = "ACEMATH_THREADS"
+
+
 def _threads(ctx: StageContext) -> None:
+    """Torch threads from $ACEMATH_THREADS (default 2): a machine setting, so not part of any stage's cache key."""
+    import os
+
     import torch
 
-    torch.set_num_threads(int(ctx.config.get("threads", ctx.recipe.raw.get("threads", 2)) or 2))
+    torch.set_num_threads(max(1, int(os.environ.get(THREADS_ENV, "2"))))
 
 
 def _world(ctx: StageContext) -> Any:
@@ -174,7 +180,7 @@ def sft(ctx: StageContext) -> dict[str, Path]:
     from acemath.sft.train import run_recipe
 
     _threads(ctx)
-    c = ctx.config
+    c = {k: v for k, v in ctx.config.items() if k != "general_steps_both"}
     stage_names = list(c.get("stages", ["general_stage1", "general_stage2", "math"]))
     data_for = {"general_stage1": "stage1", "general_stage2": "stage2", "math": "math", "single_stage": "stage1"}
     stages = []
@@ -249,7 +255,7 @@ def rm_train(ctx: StageContext) -> dict[str, Path]:
     from acemath.reward.train import load_train_config, train_reward_model
 
     _threads(ctx)
-    c = {k: v for k, v in ctx.config.items() if k != "threads"}
+    c = dict(ctx.config)
     init = str(ctx.inputs.get("init") or ctx.inputs["model"])
     cfg = load_train_config(settings={"model": init, "data": str(ctx.inputs["groups"]), "out": str(ctx.out_dir / "rm"),
                                       "cpu": True, "seed": ctx.seed, **c})

@@ -38,6 +38,7 @@ STAGE_KINDS: dict[str, str] = {
     **{f"quickstart.{k}": f"acemath.quickstart.stages:{k}"
        for k in ("world", "curate", "model", "sft", "rm_data", "rm_train", "evaluate")},
     "quickstart.report": "acemath.quickstart.report:report",
+    **{f"quickstart.{k}": f"acemath.quickstart.ablations:{k}" for k in ("regroup", "rm_eval", "ablation_report")},
 }
 
 
@@ -75,11 +76,12 @@ class StageContext:
     log: Callable[[str], None] = print
 
 
-_RECIPE_KEYS = {"name", "out", "seed", "stages", "description"}
+_RECIPE_KEYS = {"name", "out", "seed", "stages", "optional", "description"}
 _STAGE_KEYS = {"name", "kind", "with", "inputs"}
 
 
-def load_recipe(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Recipe:
+def load_recipe(path: str | Path, overrides: Mapping[str, Any] | None = None,
+                include: tuple[str, ...] = ()) -> Recipe:
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -87,11 +89,13 @@ def load_recipe(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         raise ConfigError(f"{path}: recipe file not found") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from None
-    return recipe_from_dict(raw, path=path, overrides=overrides)
+    return recipe_from_dict(raw, path=path, overrides=overrides, include=include)
 
 
 def recipe_from_dict(raw: dict[str, Any], *, path: Path | None = None,
-                     overrides: Mapping[str, Any] | None = None) -> Recipe:
+                     overrides: Mapping[str, Any] | None = None, include: tuple[str, ...] = ()) -> Recipe:
+    """``optional: {group: [stages]}`` holds stage groups that run only when ``include`` names them
+    (the quick-start's ablations); they are appended after ``stages`` in the order given."""
     where = str(path) if path else "recipe"
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: a recipe is a mapping with 'stages'")
@@ -99,6 +103,11 @@ def recipe_from_dict(raw: dict[str, Any], *, path: Path | None = None,
     if unknown:
         raise ConfigError(f"{where}: unknown recipe key(s) {sorted(unknown)}; known: {sorted(_RECIPE_KEYS)}")
     raw = json.loads(json.dumps(raw))  # deep copy, and proves the recipe is plain data
+    optional = raw.pop("optional", None) or {}
+    for group in include:
+        if group not in optional:
+            raise ConfigError(f"{where}: no optional stage group {group!r}; known: {sorted(optional)}")
+        raw["stages"] = [*(raw.get("stages") or []), *optional[group]]
     for dotted, value in (overrides or {}).items():
         _apply_override(raw, dotted, value, where)
     stages: list[StageSpec] = []
