@@ -38,9 +38,9 @@ class Level:
 
 
 LEVELS: dict[int, Level] = {
-    1: Level(factor=(2, 9), small=(2, 9), steps=2, unknown=(2, 9)),
-    2: Level(factor=(2, 9), small=(2, 30), steps=3, unknown=(2, 15)),
-    3: Level(factor=(2, 9), small=(10, 60), steps=3, unknown=(5, 25)),
+    1: Level(factor=(2, 5), small=(1, 9), steps=2, unknown=(2, 9)),
+    2: Level(factor=(2, 9), small=(2, 9), steps=2, unknown=(2, 9)),
+    3: Level(factor=(2, 9), small=(2, 20), steps=3, unknown=(2, 12)),
 }
 
 

@@ -1,0 +1,254 @@
+"""Plain-torch harness for the toy-world experiments: SFT, sampling, listwise RM, metrics.
+
+Deliberately independent of the pipeline modules (which were being written in parallel), but with the
+same semantics: assistant-only loss, right-padded RM inputs with the reward read at the last real
+token, listwise Bradley-Terry over groups of 1 positive + up to k negatives.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from transformers import Qwen2Config, Qwen2ForCausalLM
+
+from acemath.tiny.factory import IM_END, PAD, build_tiny_tokenizer
+
+BOX = re.compile(r"\\boxed\{([^{}]*)\}")
+
+
+def last_box(text: str) -> str | None:
+    m = BOX.findall(text)
+    return m[-1].strip() if m else None
+
+
+@dataclass
+class Item:
+    question: str  # the user turn (with instruction)
+    solution: str
+    gold: str
+    tag: str = ""
+
+
+def make_tokenizer(texts: list[str]):
+    return build_tiny_tokenizer(1024, corpus=texts + ["system user assistant"])
+
+
+def new_model(tok, hidden=128, layers=2, ffn=512, heads=4, seed=0) -> Qwen2ForCausalLM:
+    pad, eos = tok.convert_tokens_to_ids(PAD), tok.convert_tokens_to_ids(IM_END)
+    cfg = Qwen2Config(vocab_size=len(tok), hidden_size=hidden, num_hidden_layers=layers, intermediate_size=ffn,
+                      num_attention_heads=heads, num_key_value_heads=heads, max_position_embeddings=512,
+                      tie_word_embeddings=True, eos_token_id=eos, pad_token_id=pad, bos_token_id=None,
+                      use_sliding_window=False)
+    torch.manual_seed(seed)
+    m = Qwen2ForCausalLM(cfg)
+    m.generation_config.eos_token_id = eos
+    m.generation_config.pad_token_id = pad
+    m.generation_config.bos_token_id = None
+    return m
+
+
+def prompt_ids(tok, question: str) -> list[int]:
+    return tok.apply_chat_template([{"role": "user", "content": question}], add_generation_prompt=True,
+                                   tokenize=True, return_dict=False)
+
+
+def encode_sft(tok, items: list[Item]) -> list[tuple[list[int], list[int]]]:
+    out = []
+    for it in items:
+        p = prompt_ids(tok, it.question)
+        r = tok(it.solution + IM_END, add_special_tokens=False)["input_ids"]
+        out.append((p + r, [-100] * len(p) + r))
+    return out
+
+
+def lr_at(step: int, total: int, lr: float, warm: float = 0.05) -> float:
+    w = max(1, int(total * warm))
+    if step < w:
+        return lr * (step + 1) / w
+    return lr * 0.5 * (1 + math.cos(math.pi * (step - w) / max(1, total - w)))
+
+
+def sft(model, tok, items: list[Item], steps: int, bs: int = 16, lr: float = 2e-3, seed: int = 0,
+        log_every: int = 0) -> list[float]:
+    data = encode_sft(tok, items)
+    pad = tok.convert_tokens_to_ids(PAD)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.98), weight_decay=0.01)
+    rng = random.Random(seed)
+    order: list[int] = []
+    losses = []
+    model.train()
+    for step in range(steps):
+        if len(order) < bs:
+            perm = list(range(len(data)))
+            rng.shuffle(perm)
+            order += perm
+        idx, order = order[:bs], order[bs:]
+        batch = [data[i] for i in idx]
+        L = max(len(x) for x, _ in batch)
+        ids = torch.tensor([x + [pad] * (L - len(x)) for x, _ in batch])
+        lab = torch.tensor([y + [-100] * (L - len(y)) for _, y in batch])
+        att = (torch.arange(L)[None, :] < torch.tensor([len(x) for x, _ in batch])[:, None]).long()
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, steps, lr)
+        loss = model(input_ids=ids, attention_mask=att, labels=lab).loss
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        losses.append(loss.item())
+        if log_every and (step + 1) % log_every == 0:
+            print(f"  sft step {step + 1}: loss {sum(losses[-log_every:]) / log_every:.3f}", flush=True)
+    model.eval()
+    return losses
+
+
+@torch.no_grad()
+def generate(model, tok, questions: list[str], n: int = 1, temperature: float = 0.0, max_new: int = 120,
+             batch_prompts: int = 8, seed: int = 0) -> list[list[str]]:
+    tok.padding_side = "left"
+    out: list[list[str]] = []
+    for i in range(0, len(questions), batch_prompts):
+        chunk = questions[i:i + batch_prompts]
+        texts = [tok.apply_chat_template([{"role": "user", "content": q}], add_generation_prompt=True,
+                                         tokenize=False) for q in chunk]
+        enc = tok(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        torch.manual_seed(seed * 100003 + i)
+        kw = dict(do_sample=True, temperature=temperature, top_k=0, top_p=1.0) if temperature > 0 else \
+            dict(do_sample=False)
+        gen = model.generate(**enc, max_new_tokens=max_new, num_return_sequences=n, **kw)
+        gen = gen[:, enc["input_ids"].shape[1]:]
+        dec = tok.batch_decode(gen, skip_special_tokens=True)
+        for j in range(len(chunk)):
+            out.append([d.strip() for d in dec[j * n:(j + 1) * n]])
+    return out
+
+
+def correct(resp: str, gold: str) -> bool:
+    return last_box(resp) == gold
+
+
+# ---------------------------------------------------------------- reward model
+
+class RM(torch.nn.Module):
+    def __init__(self, lm: Qwen2ForCausalLM):
+        super().__init__()
+        self.body = lm.model
+        self.head = torch.nn.Linear(lm.config.hidden_size, 1)
+        torch.nn.init.normal_(self.head.weight, std=0.02)
+        torch.nn.init.zeros_(self.head.bias)
+
+    def forward(self, ids, att):
+        h = self.body(input_ids=ids, attention_mask=att).last_hidden_state
+        last = att.sum(1) - 1
+        return self.head(h[torch.arange(h.shape[0]), last]).squeeze(-1)
+
+
+def rm_encode(tok, question: str, response: str) -> list[int]:
+    return tok.apply_chat_template([{"role": "user", "content": question}, {"role": "assistant", "content": response}],
+                                   tokenize=True, return_dict=False)
+
+
+def _batch(seqs: list[list[int]], pad: int):
+    L = max(len(s) for s in seqs)
+    ids = torch.tensor([s + [pad] * (L - len(s)) for s in seqs])
+    att = (torch.arange(L)[None, :] < torch.tensor([len(s) for s in seqs])[:, None]).long()
+    return ids, att
+
+
+def build_groups(questions: list[str], samples: list[list[str]], golds: list[str], negs: int = 3,
+                 seed: int = 0) -> list[tuple[str, list[str]]]:
+    """(question, [pos, neg1..negk]) for problems with both kinds; distinct texts preferred."""
+    rng = random.Random(seed)
+    groups = []
+    for q, ss, g in zip(questions, samples, golds, strict=True):
+        pos = sorted({s for s in ss if correct(s, g)})
+        neg = sorted({s for s in ss if not correct(s, g)})
+        if not pos or not neg:
+            continue
+        groups.append((q, [rng.choice(pos)] + rng.sample(neg, min(negs, len(neg)))))
+    return groups
+
+
+def train_rm(rm: RM, tok, groups, epochs: int = 2, gpb: int = 8, lr: float = 1e-3, seed: int = 0,
+             log_every: int = 0, max_seconds: float | None = None) -> list[float]:
+    pad = tok.convert_tokens_to_ids(PAD)
+    enc = [[rm_encode(tok, q, r) for r in rs] for q, rs in groups]
+    steps = epochs * math.ceil(len(enc) / gpb)
+    opt = torch.optim.AdamW(rm.parameters(), lr=lr, betas=(0.9, 0.98), weight_decay=0.01)
+    rng = random.Random(seed)
+    losses = []
+    rm.train()
+    step = 0
+    t0 = time.time()
+    for _ in range(epochs):
+        order = list(range(len(enc)))
+        rng.shuffle(order)
+        for b in range(0, len(order), gpb):
+            gs = [enc[i] for i in order[b:b + gpb]]
+            flat = [s for g in gs for s in g]
+            ids, att = _batch(flat, pad)
+            r = rm(ids, att)
+            K = max(len(g) for g in gs)
+            mat = torch.full((len(gs), K), float("-inf"))
+            o = 0
+            for gi, g in enumerate(gs):
+                mat[gi, :len(g)] = r[o:o + len(g)]
+                o += len(g)
+            loss = F.cross_entropy(mat, torch.zeros(len(gs), dtype=torch.long))
+            for gr in opt.param_groups:
+                gr["lr"] = lr_at(step, steps, lr)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(rm.parameters(), 1.0)
+            opt.step()
+            losses.append(loss.item())
+            step += 1
+            if log_every and step % log_every == 0:
+                print(f"  rm step {step}/{steps}: loss {sum(losses[-log_every:]) / log_every:.3f}", flush=True)
+            if max_seconds and time.time() - t0 > max_seconds:
+                rm.eval()
+                return losses
+    rm.eval()
+    return losses
+
+
+@torch.no_grad()
+def score(rm: RM, tok, questions: list[str], samples: list[list[str]], bs: int = 64) -> list[list[float]]:
+    pad = tok.convert_tokens_to_ids(PAD)
+    flat = [(qi, rm_encode(tok, q, s)) for qi, (q, ss) in enumerate(zip(questions, samples, strict=True)) for s in ss]
+    vals: list[float] = []
+    for i in range(0, len(flat), bs):
+        ids, att = _batch([x for _, x in flat[i:i + bs]], pad)
+        vals += rm(ids, att).tolist()
+    out, o = [], 0
+    for ss in samples:
+        out.append(vals[o:o + len(ss)])
+        o += len(ss)
+    return out
+
+
+def metrics(greedy: list[str], samples: list[list[str]], rewards: list[list[float]] | None,
+            golds: list[str]) -> dict[str, float]:
+    n = len(golds)
+    g = sum(correct(r, gd) for r, gd in zip(greedy, golds, strict=True)) / n
+    mean = sum(sum(correct(s, gd) for s in ss) / len(ss) for ss, gd in zip(samples, golds, strict=True)) / n
+    p8 = sum(any(correct(s, gd) for s in ss) for ss, gd in zip(samples, golds, strict=True)) / n
+    maj = 0
+    for ss, gd in zip(samples, golds, strict=True):
+        preds = [last_box(s) for s in ss if last_box(s) is not None]
+        if preds:
+            top = Counter(preds).most_common(1)[0][0]
+            maj += top == gd
+    out = {"greedy": g, "mean": mean, "maj8": maj / n, "pass8": p8}
+    if rewards is not None:
+        rm8 = sum(correct(ss[max(range(len(ss)), key=lambda i: rw[i])], gd)
+                  for ss, rw, gd in zip(samples, rewards, golds, strict=True)) / n
+        out["rm8"] = rm8
+    return out

@@ -1,0 +1,126 @@
+"""One toy-world pipeline run (plain torch): math SFT -> 8 samples on test and RM problems -> listwise RM
+-> greedy / maj@8 / rm@8 / pass@8 per toy benchmark. Uses the library's ``acemath.toy.build_world``.
+
+    .venv/bin/python experiments/toy_world/run_toy.py --seed 0 --steps 1000 --out /tmp/run.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+import harness as H  # noqa: E402
+
+from acemath.toy import ToyWorldConfig, build_world  # noqa: E402
+from acemath.toy.world import EVAL_SYSTEM  # noqa: E402
+
+
+def diagnostics(test, samples, rewards) -> dict:
+    """Wrong samples whose parity contradicts the question, and how the RM ranks them."""
+    n_wrong = n_vis = 0
+    beats = {"parity_wrong": [0, 0], "parity_ok_wrong": [0, 0]}
+    for t, ss, rw in zip(test, samples, rewards, strict=True):
+        want = 1 if "odd number" in t.question else 0 if "even number" in t.question else None
+        good = [r for s, r in zip(ss, rw, strict=True) if H.correct(s, t.gold)]
+        for s, r in zip(ss, rw, strict=True):
+            if H.correct(s, t.gold):
+                continue
+            n_wrong += 1
+            pred = H.last_box(s)
+            vis = want is not None and pred is not None and pred.isdigit() and int(pred) % 2 != want
+            n_vis += vis
+            key = "parity_wrong" if vis else "parity_ok_wrong"
+            for g in good:
+                beats[key][0] += g > r
+                beats[key][1] += 1
+    return {"wrong_samples": n_wrong, "parity_violating": n_vis,
+            **{f"rm_correct_beats_{k}": round(x / max(1, n), 3) for k, (x, n) in beats.items()}}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--steps", type=int, default=1000)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--n-train", type=int, default=20000)
+    ap.add_argument("--n-test", type=int, default=100, help="per benchmark")
+    ap.add_argument("--n-rm", type=int, default=600, help="RM training problems (drawn from the train pool)")
+    ap.add_argument("--rm-epochs", type=int, default=3)
+    ap.add_argument("--rm-lr", type=float, default=1e-3)
+    ap.add_argument("--rm-negs", type=int, default=3)
+    ap.add_argument("--temp", type=float, default=1.0)
+    ap.add_argument("--hidden", type=int, default=128)
+    ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--no-constraint", action="store_true")
+    ap.add_argument("--no-check", action="store_true")
+    ap.add_argument("--levels", default="1,2,3")
+    ap.add_argument("--out", default="/tmp/toy_run.json")
+    ap.add_argument("--save-dir", default="", help="save the policy, tokenizer and samples here for reuse")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    t0 = time.time()
+    cfg = ToyWorldConfig(seed=a.seed, n_math_train=a.n_train, n_general=0, n_test_per_benchmark=a.n_test,
+                         constraint=not a.no_constraint, check_lines=not a.no_check,
+                         levels=tuple(int(x) for x in a.levels.split(",")))
+    world = build_world(cfg)
+
+    def q(p):  # the harness puts the instruction in the user turn; same information as a system turn
+        return f"{p.question} {EVAL_SYSTEM}"
+
+    train = [H.Item(q(p), p.solution(check=cfg.check_lines), str(p.answer), p.benchmark) for p in world.train]
+    rm_items = train[-a.n_rm:]
+    train = train[:-a.n_rm]  # RM problems are training questions the policy did not see in SFT
+    test = [H.Item(q(p), p.solution(), str(p.answer), p.benchmark) for p in world.test]
+    tok = H.make_tokenizer([f"user\n{t.question}\nassistant\n{t.solution}" for t in train[:3000]])
+    model = H.new_model(tok, hidden=a.hidden, layers=a.layers, ffn=4 * a.hidden, seed=a.seed)
+    times = {"data": round(time.time() - t0, 1)}
+    t1 = time.time()
+    losses = H.sft(model, tok, train, a.steps, seed=a.seed, log_every=250)
+    times["sft"] = round(time.time() - t1, 1)
+    t1 = time.time()
+    greedy = [g[0] for g in H.generate(model, tok, [t.question for t in test], n=1)]
+    samples = H.generate(model, tok, [t.question for t in test], n=8, temperature=a.temp, seed=a.seed)
+    times["sample_test"] = round(time.time() - t1, 1)
+    t1 = time.time()
+    rm_samples = H.generate(model, tok, [t.question for t in rm_items], n=8, temperature=a.temp, seed=a.seed + 1)
+    times["sample_rm"] = round(time.time() - t1, 1)
+    if a.save_dir:
+        sd = Path(a.save_dir)
+        sd.mkdir(parents=True, exist_ok=True)
+        model.save_pretrained(sd / "policy")
+        tok.save_pretrained(sd / "policy")
+        (sd / "samples.json").write_text(json.dumps({
+            "test": [vars(t) for t in test], "greedy": greedy, "samples": samples,
+            "rm_items": [vars(t) for t in rm_items], "rm_samples": rm_samples}))
+    groups = H.build_groups([t.question for t in rm_items], rm_samples, [t.gold for t in rm_items],
+                            negs=a.rm_negs, seed=a.seed)
+    print(f"times so far {times}; rm groups {len(groups)}", flush=True)
+    rm = H.RM(model)
+    t1 = time.time()
+    rl = H.train_rm(rm, tok, groups, epochs=a.rm_epochs, lr=a.rm_lr, seed=a.seed, log_every=50)
+    times["rm_train"] = round(time.time() - t1, 1)
+    t1 = time.time()
+    rewards = H.score(rm, tok, [t.question for t in test], samples)
+    times["score"] = round(time.time() - t1, 1)
+    res: dict = {"args": vars(a), "groups": len(groups), "sft_loss_end": round(sum(losses[-50:]) / 50, 3),
+                 "rm_loss": [round(rl[0], 3), round(sum(rl[-10:]) / 10, 3)]}
+    for tag in sorted({t.tag for t in test}) + ["all"]:
+        idx = [i for i, t in enumerate(test) if tag in ("all", t.tag)]
+        m = H.metrics([greedy[i] for i in idx], [samples[i] for i in idx], [rewards[i] for i in idx],
+                      [test[i].gold for i in idx])
+        res[tag] = {k: round(v, 3) for k, v in m.items()}
+    times["total"] = round(time.time() - t0, 1)
+    res["times"] = times
+    res["diagnostics"] = diagnostics(test, samples, rewards)
+    print(json.dumps(res, indent=1))
+    Path(a.out).write_text(json.dumps(res, indent=1))
+
+
+if __name__ == "__main__":
+    main()
