@@ -21,7 +21,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", default="s", help="tiny model size (xs, s, m, l)")
     ap.add_argument("--groups", type=int, default=64, help="groups of 3 positives + 3 negatives")
-    ap.add_argument("--batch-size", type=int, default=8, help="groups per step (pairwise: pairs per step)")
+    ap.add_argument("--batch-size", type=int, default=8, help="listwise groups per step")
+    ap.add_argument("--pairwise-batch", type=int, default=None,
+                    help="pairs per step for pairwise (default: 3x --batch-size, i.e. the same 48 sequences per "
+                         "step as 8 groups of 6, so both runs use the same memory per step)")
     ap.add_argument("--score-rows", type=int, default=200, help="rows x 8 responses for the scoring figure")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--heldout-seeds", help="instead: rerun the recipe of the held-out learning test "
@@ -52,12 +55,15 @@ def main() -> None:
         data = Path(tmp) / "groups.jsonl"
         write_jsonl(data, groups)
         out: dict[str, dict[str, float]] = {}
+        pairwise_batch = args.pairwise_batch or 3 * args.batch_size
         for loss in ("listwise", "pairwise"):
             counter = ForwardCounter()
+            batch = args.batch_size if loss == "listwise" else pairwise_batch
             cfg = RMTrainConfig(model=str(model_dir), data=str(data), loss=loss, epochs=1, lr=1e-3,
-                                batch_size=args.batch_size, max_length=256, save=False, cpu=True)
+                                batch_size=batch, max_length=256, save=False, cpu=True)
             res = train_reward_model(cfg, counter=counter, quiet=True)
-            out[loss] = {"seconds_per_epoch": res.seconds, "sequences": counter.sequences, "steps": res.steps}
+            out[loss] = {"seconds_per_epoch": res.seconds, "sequences": counter.sequences, "steps": res.steps,
+                         "batch": batch}
         ratio = out["pairwise"]["seconds_per_epoch"] / out["listwise"]["seconds_per_epoch"]
 
         scorer = RewardScorer(str(model_dir), batch_size=32, max_length=256)
