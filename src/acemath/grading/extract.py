@@ -92,7 +92,7 @@ def _statement(text: str) -> str | None:
         return ""
     if line.count("$") % 2 == 1:
         return ""  # an unclosed inline formula: cut off
-    m = re.search(r"(?<!\d)\.(?=\s|$)|\.\s*$", line)  # sentence end, not a decimal point
+    m = re.search(r"\.(?=\s|$)", line)  # sentence end ("14. Let me check"), never a decimal point ("3.5")
     if m:
         line = line[:m.start()]
     line = line.replace("**", "").strip()
