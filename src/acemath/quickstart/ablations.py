@@ -58,7 +58,7 @@ def rm_eval(ctx: StageContext) -> dict[str, Path]:
 
 
 def ablation_report(ctx: StageContext) -> dict[str, Path]:
-    from acemath.quickstart.report import table_rows
+    from acemath.quickstart.report import markdown_table, table_rows
     from acemath.quickstart.stages import load_json
 
     sft_rows: dict[str, dict[str, Any]] = {}
@@ -76,17 +76,11 @@ def ablation_report(ctx: StageContext) -> dict[str, Path]:
         rm_rows[label] = load_json(ctx.inputs[key])
     timing = {name: load_json(ctx.inputs[name]).get("seconds") for name in ("listwise_train", "pairwise_train")}
     md = ["# Ablations at toy scale", "", "## General SFT (Tables 2 and 4 layout): greedy pass@1, %", "",
-          _table(benches, sft_rows), "", "## Reward model (Table 8 layout): rm@8, %", "", _table(benches, rm_rows), "",
+          markdown_table(benches, sft_rows, label="setting"), "", "## Reward model (Table 8 layout): rm@8, %", "",
+          markdown_table(benches, rm_rows, label="setting"), "",
           f"RM training wall time: listwise {timing['listwise_train']:.1f} s, pairwise "
           f"{timing['pairwise_train']:.1f} s on the same groups.", ""]
     (ctx.out_dir / "ablations.md").write_text("\n".join(md), encoding="utf-8")
     write_json(ctx.out_dir / "ablations.json", {"benchmarks": benches, "sft": sft_rows, "rm": rm_rows, "rm_seconds": timing})
     return {"report": ctx.out_dir / "ablations.md", "json": ctx.out_dir / "ablations.json"}
 
-
-def _table(benches: list[str], rows: dict[str, dict[str, Any]]) -> str:
-    head = "| setting | " + " | ".join(benches) + " | Avg. |"
-    sep = "|---" * (len(benches) + 2) + "|"
-    body = ["| " + name + " | " + " | ".join("-" if vals.get(b) is None else f"{vals[b]:.2f}"
-                                            for b in [*benches, "Avg."]) + " |" for name, vals in rows.items()]
-    return "\n".join([head, sep, *body])

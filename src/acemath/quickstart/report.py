@@ -29,10 +29,12 @@ def table_rows(metrics: dict[str, Any]) -> tuple[list[str], dict[str, dict[str, 
     return benches, rows
 
 
-def markdown_table(benches: list[str], rows: dict[str, dict[str, float | None]]) -> str:
-    head = "| metric | " + " | ".join(benches) + " | Avg. |"
+def markdown_table(benches: list[str], rows: dict[str, dict[str, Any]], *, label: str = "metric") -> str:
+    """Rows of ``{benchmark or 'Avg.': percent}`` as a Markdown table, benchmarks as columns, average last."""
+    cols = [*benches, "Avg."]
+    head = f"| {label} | " + " | ".join(benches) + " | Avg. |"
     sep = "|---" * (len(benches) + 2) + "|"
-    body = ["| " + name + " | " + " | ".join("-" if v is None else f"{v:.2f}" for v in vals.values()) + " |"
+    body = ["| " + name + " | " + " | ".join("-" if vals.get(b) is None else f"{vals[b]:.2f}" for b in cols) + " |"
             for name, vals in rows.items()]
     return "\n".join([head, sep, *body])
 
