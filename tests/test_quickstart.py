@@ -42,6 +42,6 @@ def test_smoke_quickstart_runs_every_stage_and_reruns_from_cache(tmp_path, capsy
 
 
 def test_packaged_recipes_load():
-    for name in ("default", "smoke"):
+    for name in ("default", "full", "smoke"):
         recipe = load_recipe(recipe_path(name))
         assert [s.name for s in recipe.stages][-1] == "report"

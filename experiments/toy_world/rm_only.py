@@ -16,7 +16,7 @@ from transformers import AutoTokenizer, Qwen2ForCausalLM
 
 sys.path.insert(0, str(Path(__file__).parent))
 import harness as H  # noqa: E402
-from run_toy import diagnostics  # noqa: E402
+from run_toy import check_diagnostics, diagnostics  # noqa: E402
 
 
 def main() -> None:
@@ -50,6 +50,7 @@ def main() -> None:
                       [rewards[i] for i in idx], [test[i].gold for i in idx])
         res[tag] = {k: round(v, 3) for k, v in m.items()}
     res["diagnostics"] = diagnostics(test, data["samples"], rewards)
+    res["check_diagnostics"] = check_diagnostics(test, data["samples"], rewards)
     print(json.dumps(res, indent=1))
 
 

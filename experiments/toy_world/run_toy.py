@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -18,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import harness as H  # noqa: E402
 
 from acemath.toy import ToyWorldConfig, build_world  # noqa: E402
+from acemath.toy.teachers import ToyTeacher  # noqa: E402
 from acemath.toy.world import EVAL_SYSTEM  # noqa: E402
 
 
@@ -43,6 +46,69 @@ def diagnostics(test, samples, rewards) -> dict:
             **{f"rm_correct_beats_{k}": round(x / max(1, n), 3) for k, (x, n) in beats.items()}}
 
 
+EQ = re.compile(r"(\d+) ([-+*/]) (\d+) = (\d+)")
+
+
+def _false_eqs(text: str) -> tuple[int, int]:
+    """(false equations, false equations whose units digit is already wrong) in ``text``."""
+    n = u = 0
+    for a, op, b, c in EQ.findall(text):
+        a, b, c = int(a), int(b), int(c)
+        true = {"+": a + b, "-": a - b, "*": a * b, "/": a // b if b else -1}[op]
+        if true != c:
+            n += 1
+            u += (true % 10) != (c % 10)
+    return n, u
+
+
+def search_trace(p, rng: random.Random, p_off: float) -> str:
+    """Solve, then check the answer against the question and step towards it until the check holds."""
+    steps = [o.render() for o in p.ops]
+    v = p.answer
+    if rng.random() < p_off:
+        v = max(1, p.answer + rng.choice([-2, -1, 1, 2]))
+        if v == p.answer:
+            v += 1
+        last = p.ops[-1]
+        steps[-1] = last.render(v)
+    lines = [f"Step {i}: {t}" for i, t in enumerate(steps, 1)]
+    total = int(re.findall(r"\d+", p.check(p.answer))[-1])
+    for _ in range(6):
+        chk = p.check(v).rstrip(".")
+        got = int(re.findall(r"\d+", chk)[-1])
+        verdict = "correct" if got == total else "too small" if got < total else "too big"
+        lines.append(f"Check {v}: {chk}, {verdict}.")
+        if got == total:
+            break
+        v = v + 1 if got < total else v - 1
+    lines.append(f"The answer is \\boxed{{{v}}}.")
+    return "\n".join(lines)
+
+
+def check_diagnostics(test, samples, rewards) -> dict:
+    """How wrong samples look: a false equation anywhere / in the check line, its units digit, and RM ranking."""
+    stats = {"wrong": 0, "false_eq": 0, "false_eq_units": 0, "check_false": 0, "check_false_units": 0}
+    beats = {"visible": [0, 0], "invisible": [0, 0]}
+    for t, ss, rw in zip(test, samples, rewards, strict=True):
+        good = [r for s, r in zip(ss, rw, strict=True) if H.correct(s, t.gold)]
+        for s, r in zip(ss, rw, strict=True):
+            if H.correct(s, t.gold):
+                continue
+            stats["wrong"] += 1
+            n, u = _false_eqs(s)
+            stats["false_eq"] += n > 0
+            stats["false_eq_units"] += u > 0
+            chk = s.split("Check:")[-1] if "Check:" in s else ""
+            cn, cu = _false_eqs(chk)
+            stats["check_false"] += cn > 0
+            stats["check_false_units"] += cu > 0
+            key = "visible" if u > 0 else "invisible"
+            for g in good:
+                beats[key][0] += g > r
+                beats[key][1] += 1
+    return {**stats, **{f"rm_correct_beats_{k}": round(x / max(1, n), 3) for k, (x, n) in beats.items()}}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=0)
@@ -59,7 +125,13 @@ def main() -> None:
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--no-constraint", action="store_true")
     ap.add_argument("--no-check", action="store_true")
+    ap.add_argument("--search", type=float, default=-1.0,
+                    help="SFT solutions solve, check honestly and adjust: the first answer is off by 1-2 with "
+                         "this probability (E11)")
+    ap.add_argument("--sft-slip", type=float, default=0.0,
+                    help="SFT solutions come from a scripted teacher with this slip rate (honest check lines)")
     ap.add_argument("--levels", default="1,2,3")
+    ap.add_argument("--benchmarks", default="toy_arith,toy_unknown,toy_word")
     ap.add_argument("--out", default="/tmp/toy_run.json")
     ap.add_argument("--save-dir", default="", help="save the policy, tokenizer and samples here for reuse")
     a = ap.parse_args()
@@ -67,13 +139,19 @@ def main() -> None:
     t0 = time.time()
     cfg = ToyWorldConfig(seed=a.seed, n_math_train=a.n_train, n_general=0, n_test_per_benchmark=a.n_test,
                          constraint=not a.no_constraint, check_lines=not a.no_check,
-                         levels=tuple(int(x) for x in a.levels.split(",")))
+                         levels=tuple(int(x) for x in a.levels.split(",")),
+                         benchmarks=tuple(a.benchmarks.split(",")))
     world = build_world(cfg)
 
     def q(p):  # the harness puts the instruction in the user turn; same information as a system turn
         return f"{p.question} {EVAL_SYSTEM}"
 
-    train = [H.Item(q(p), p.solution(check=cfg.check_lines), str(p.answer), p.benchmark) for p in world.train]
+    teacher = ToyTeacher("sft_teacher", a.sft_slip, seed=a.seed, check_lines=cfg.check_lines).learn(world.train)
+    srng = random.Random(a.seed)
+    train = [H.Item(q(p), search_trace(p, srng, a.search) if a.search >= 0 else teacher.respond(p.question)
+                    if a.sft_slip else p.solution(check=cfg.check_lines), str(p.answer), p.benchmark)
+             for p in world.train]
+    print(train[0].solution, "\n--\n", train[1].solution, flush=True)
     rm_items = train[-a.n_rm:]
     train = train[:-a.n_rm]  # RM problems are training questions the policy did not see in SFT
     test = [H.Item(q(p), p.solution(), str(p.answer), p.benchmark) for p in world.test]
@@ -84,11 +162,11 @@ def main() -> None:
     losses = H.sft(model, tok, train, a.steps, seed=a.seed, log_every=250)
     times["sft"] = round(time.time() - t1, 1)
     t1 = time.time()
-    greedy = [g[0] for g in H.generate(model, tok, [t.question for t in test], n=1)]
-    samples = H.generate(model, tok, [t.question for t in test], n=8, temperature=a.temp, seed=a.seed)
+    greedy = [g[0] for g in H.generate(model, tok, [t.question for t in test], n=1, max_new=160)]
+    samples = H.generate(model, tok, [t.question for t in test], n=8, temperature=a.temp, seed=a.seed, max_new=160)
     times["sample_test"] = round(time.time() - t1, 1)
     t1 = time.time()
-    rm_samples = H.generate(model, tok, [t.question for t in rm_items], n=8, temperature=a.temp, seed=a.seed + 1)
+    rm_samples = H.generate(model, tok, [t.question for t in rm_items], n=8, temperature=a.temp, seed=a.seed + 1, max_new=160)
     times["sample_rm"] = round(time.time() - t1, 1)
     if a.save_dir:
         sd = Path(a.save_dir)
@@ -118,6 +196,7 @@ def main() -> None:
     times["total"] = round(time.time() - t0, 1)
     res["times"] = times
     res["diagnostics"] = diagnostics(test, samples, rewards)
+    res["check_diagnostics"] = check_diagnostics(test, samples, rewards)
     print(json.dumps(res, indent=1))
     Path(a.out).write_text(json.dumps(res, indent=1))
 
