@@ -4,6 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 # torch==2.13.0 is pinned for the CPU wheel; an unpinned torch would pull a multi-GB CUDA build.
+# --no-compile: byte-compiling every installed file took most of the set-up time; Python compiles what it imports.
 TORCH ?= torch==2.13.0
 
 .PHONY: setup quickstart test lint bench clean
@@ -11,8 +12,8 @@ TORCH ?= torch==2.13.0
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q "$(TORCH)"
-	$(PIP) install -q -e ".[train,dev]"
+	$(PIP) install -q --no-compile "$(TORCH)"
+	$(PIP) install -q --no-compile -e ".[train,dev]"
 	touch $@
 
 setup: $(VENV)/.installed

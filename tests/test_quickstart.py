@@ -45,3 +45,16 @@ def test_packaged_recipes_load():
     for name in ("default", "full", "smoke"):
         recipe = load_recipe(recipe_path(name))
         assert [s.name for s in recipe.stages][-1] == "report"
+
+
+def test_two_runs_with_the_same_seed_print_the_same_table(tmp_path, capsys):
+    """Not from the cache: two fresh runs of the smoke recipe (every stage recomputed) agree exactly."""
+    tables, printed = [], []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        assert main(["quickstart", "--recipe", "smoke", "--out", str(out), "--threads", "1", "--seed", "3"]) == 0
+        out_text = capsys.readouterr().out
+        printed.append(out_text[out_text.index("acemath quick-start (toy test split"):out_text.index("report:")])
+        tables.append(json.loads((out / "08-report" / "report.json").read_text())["table"])
+    assert tables[0] == tables[1]
+    assert "rm@8" in printed[0] and printed[0] == printed[1]
