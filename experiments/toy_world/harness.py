@@ -252,3 +252,40 @@ def metrics(greedy: list[str], samples: list[list[str]], rewards: list[list[floa
                   for ss, rw, gd in zip(samples, rewards, golds, strict=True)) / n
         out["rm8"] = rm8
     return out
+
+
+# ---------------------------------------------------------------- saved runs (run_toy.py --save-dir)
+
+def load_saved_run(run_dir):
+    """(samples.json contents, tokenizer, policy) of a run saved by ``run_toy.py --save-dir``."""
+    import json
+    from pathlib import Path
+
+    from transformers import AutoTokenizer
+
+    d = Path(run_dir)
+    data = json.loads((d / "samples.json").read_text())
+    tok = AutoTokenizer.from_pretrained(d / "policy")
+    model = Qwen2ForCausalLM.from_pretrained(d / "policy")
+    model.eval()
+    return data, tok, model
+
+
+def rm_on_saved_run(model, tok, data, groups, *, epochs: int, lr: float, seed: int) -> dict:
+    """Train a listwise RM from ``model`` on ``groups`` and score the saved run's test samples: loss, time,
+    greedy / mean / maj@8 / rm@8 / pass@8 per toy benchmark and overall, and the rewards themselves."""
+    rm = RM(model)
+    t0 = time.time()
+    rl = train_rm(rm, tok, groups, epochs=epochs, lr=lr, seed=seed, log_every=50)
+    t_train = time.time() - t0
+    test = [Item(**t) for t in data["test"]]
+    rewards = score(rm, tok, [t.question for t in test], data["samples"])
+    res: dict = {"groups": len(groups), "rm_train_s": round(t_train, 1),
+                 "rm_loss": [round(rl[0], 3), round(sum(rl[-10:]) / 10, 3)]}
+    for tag in sorted({t.tag for t in test}) + ["all"]:
+        idx = [i for i, t in enumerate(test) if tag in ("all", t.tag)]
+        m = metrics([data["greedy"][i] for i in idx], [data["samples"][i] for i in idx],
+                    [rewards[i] for i in idx], [test[i].gold for i in idx])
+        res[tag] = {k: round(v, 3) for k, v in m.items()}
+    res["rewards"] = rewards
+    return res

@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import torch
-from transformers import AutoTokenizer, Qwen2ForCausalLM
 
 sys.path.insert(0, str(Path(__file__).parent))
 import harness as H  # noqa: E402
@@ -34,11 +33,7 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=1e-3)
     a = ap.parse_args()
     torch.set_num_threads(1)
-    d = Path(a.run_dir)
-    data = json.loads((d / "samples.json").read_text())
-    tok = AutoTokenizer.from_pretrained(d / "policy")
-    model = Qwen2ForCausalLM.from_pretrained(d / "policy")
-    model.eval()
+    data, tok, model = H.load_saved_run(a.run_dir)
     world = build_world(ToyWorldConfig(seed=a.seed, n_math_train=20000, n_general=0, n_test_per_benchmark=50))
     extra = [H.Item(f"{p.question} {EVAL_SYSTEM}", p.solution(), str(p.answer), p.benchmark)
              for p in world.train[: a.extra]]
@@ -49,19 +44,10 @@ def main() -> None:
     rm_samples = data["rm_samples"] + extra_samples
     groups = H.build_groups([t.question for t in rm_items], rm_samples, [t.gold for t in rm_items],
                             negs=a.negs, seed=a.seed)
-    rm = H.RM(model)
-    t0 = time.time()
-    rl = H.train_rm(rm, tok, groups, epochs=a.epochs, lr=a.lr, seed=a.seed, log_every=50)
-    t_train = time.time() - t0
+    res = {"args": vars(a), "sample_extra_s": round(t_sample, 1),
+           **H.rm_on_saved_run(model, tok, data, groups, epochs=a.epochs, lr=a.lr, seed=a.seed)}
     test = [H.Item(**t) for t in data["test"]]
-    rewards = H.score(rm, tok, [t.question for t in test], data["samples"])
-    res = {"args": vars(a), "groups": len(groups), "sample_extra_s": round(t_sample, 1),
-           "rm_train_s": round(t_train, 1), "rm_loss": [round(rl[0], 3), round(sum(rl[-10:]) / 10, 3)]}
-    for tag in sorted({t.tag for t in test}) + ["all"]:
-        idx = [i for i, t in enumerate(test) if tag in ("all", t.tag)]
-        m = H.metrics([data["greedy"][i] for i in idx], [data["samples"][i] for i in idx],
-                      [rewards[i] for i in idx], [test[i].gold for i in idx])
-        res[tag] = {k: round(v, 3) for k, v in m.items()}
+    rewards = res.pop("rewards")
     res["diagnostics"] = diagnostics(test, data["samples"], rewards)
     print(json.dumps(res, indent=1))
 
