@@ -24,7 +24,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 import harness as H  # noqa: E402
-from run_toy import check_diagnostics, search_trace  # noqa: E402
+from run_toy import check_diagnostics, off_answer, search_trace  # noqa: E402
 
 from acemath.toy import ToyWorldConfig, build_world  # noqa: E402
 from acemath.toy.math_problems import render_solution  # noqa: E402
@@ -39,12 +39,7 @@ def faked_check(p, rng: random.Random) -> str:
 
 
 def verdict_slip(p, rng: random.Random) -> str:
-    v = max(1, p.answer + rng.choice([-2, -1, 1, 2]))
-    if v == p.answer:
-        v += 1
-    steps = [o.render() for o in p.ops]
-    steps[-1] = p.ops[-1].render(v)
-    lines = [f"Step {i}: {t}" for i, t in enumerate(steps, 1)]
+    lines, v = off_answer(p, rng)
     lines += [f"Check {v}: {p.check(v).rstrip('.')}, correct.", f"The answer is \\boxed{{{v}}}."]
     return "\n".join(lines)
 

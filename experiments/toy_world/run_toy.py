@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import harness as H  # noqa: E402
 
 from acemath.toy import ToyWorldConfig, build_world  # noqa: E402
+from acemath.toy.math_problems import apply_op  # noqa: E402
 from acemath.toy.teachers import ToyTeacher  # noqa: E402
 from acemath.toy.world import EVAL_SYSTEM  # noqa: E402
 
@@ -54,24 +55,28 @@ def _false_eqs(text: str) -> tuple[int, int]:
     n = u = 0
     for a, op, b, c in EQ.findall(text):
         a, b, c = int(a), int(b), int(c)
-        true = {"+": a + b, "-": a - b, "*": a * b, "/": a // b if b else -1}[op]
+        true = apply_op(a, op, b) if b or op != "/" else None
         if true != c:
             n += 1
-            u += (true % 10) != (c % 10)
+            u += true is None or (true % 10) != (c % 10)
     return n, u
+
+
+def off_answer(p, rng: random.Random) -> tuple[list[str], int]:
+    """The solution's step lines with the last step's result (the answer) off by 1 or 2, and that answer."""
+    v = max(1, p.answer + rng.choice([-2, -1, 1, 2]))
+    if v == p.answer:
+        v += 1
+    steps = [o.render() for o in p.ops[:-1]] + [p.ops[-1].render(v)]
+    return [f"Step {i}: {t}" for i, t in enumerate(steps, 1)], v
 
 
 def search_trace(p, rng: random.Random, p_off: float) -> str:
     """Solve, then check the answer against the question and step towards it until the check holds."""
-    steps = [o.render() for o in p.ops]
-    v = p.answer
     if rng.random() < p_off:
-        v = max(1, p.answer + rng.choice([-2, -1, 1, 2]))
-        if v == p.answer:
-            v += 1
-        last = p.ops[-1]
-        steps[-1] = last.render(v)
-    lines = [f"Step {i}: {t}" for i, t in enumerate(steps, 1)]
+        lines, v = off_answer(p, rng)
+    else:
+        lines, v = [f"Step {i}: {o.render()}" for i, o in enumerate(p.ops, 1)], p.answer
     total = int(re.findall(r"\d+", p.check(p.answer))[-1])
     for _ in range(6):
         chk = p.check(v).rstrip(".")
@@ -146,11 +151,19 @@ def main() -> None:
     def q(p):  # the harness puts the instruction in the user turn; same information as a system turn
         return f"{p.question} {EVAL_SYSTEM}"
 
-    teacher = ToyTeacher("sft_teacher", a.sft_slip, seed=a.seed, check_lines=cfg.check_lines).learn(world.train)
+    teacher = ToyTeacher("sft_teacher", a.sft_slip, seed=a.seed, check_lines=cfg.check_lines).learn(world.train) \
+        if a.sft_slip else None
     srng = random.Random(a.seed)
-    train = [H.Item(q(p), search_trace(p, srng, a.search) if a.search >= 0 else teacher.respond(p.question)
-                    if a.sft_slip else p.solution(check=cfg.check_lines), str(p.answer), p.benchmark)
-             for p in world.train]
+
+    def solve(p) -> str:
+        """The SFT solution: search-style (E11), a slipping teacher's (E9), or the exact one."""
+        if a.search >= 0:
+            return search_trace(p, srng, a.search)
+        if teacher is not None:
+            return teacher.respond(p.question)
+        return p.solution(check=cfg.check_lines)
+
+    train = [H.Item(q(p), solve(p), str(p.answer), p.benchmark) for p in world.train]
     print(train[0].solution, "\n--\n", train[1].solution, flush=True)
     rm_items = train[-a.n_rm:]
     train = train[:-a.n_rm]  # RM problems are training questions the policy did not see in SFT
