@@ -70,3 +70,60 @@ def test_cli_run(tmp_path, capsys):
     assert main(["run", str(path), "stages.total.with.scale=2"]) == 0
     assert json.loads((tmp_path / "run" / "02-total" / "total.json").read_text()) == 12
     assert main(["run", str(tmp_path / "missing.yaml")]) == 2
+
+
+def test_extends_sets_values_and_anchored_blocks_reach_every_alias(tmp_path):
+    base = tmp_path / "base.yaml"
+    base.write_text(
+        "name: base\nout: runs/base\nseed: 0\nstages:\n"
+        "  - {name: numbers, kind: 'recipe_stages_for_tests:make_numbers', with: {n: 4}}\n"
+        "  - name: total\n    kind: 'recipe_stages_for_tests:total'\n    inputs: {numbers: numbers.numbers}\n"
+        "    with: &total_with {scale: 1}\n"
+        "optional:\n  extra:\n"
+        "    - name: total_again\n      kind: 'recipe_stages_for_tests:total'\n"
+        "      inputs: {numbers: numbers.numbers}\n      with: *total_with\n")
+    child = tmp_path / "sub" / "child.yaml"
+    child.parent.mkdir()
+    child.write_text(f"extends: ../base.yaml\nname: child\nout: {tmp_path / 'run'}\n"
+                     "set:\n  stages.numbers.with.n: 3\n  stages.total.with.scale: 10\n")
+    recipe = load_recipe(child, include=("extra",))
+    assert recipe.name == "child" and recipe.seed == 0
+    config = {s.name: s.config for s in recipe.stages}
+    assert config["numbers"] == {"n": 3}
+    assert config["total"] == config["total_again"] == {"scale": 10}  # the anchored block is shared
+    out = run_recipe(recipe, log=lambda _: None)
+    assert json.loads(out["total_again"]["total"].read_text()) == 30
+    # a set on a stage that only an optional group has
+    child.write_text("extends: ../base.yaml\nset:\n  stages.total_again.with: {scale: 2}\n")
+    config = {s.name: s.config for s in load_recipe(child, include=("extra",)).stages}
+    assert config["total"] == {"scale": 1} and config["total_again"] == {"scale": 2}
+
+
+def test_extends_errors_name_the_file(tmp_path):
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: missing.yaml\n")
+    with pytest.raises(ConfigError, match=r"missing\.yaml: recipe file not found \(extended by .*child\.yaml\)"):
+        load_recipe(child)
+    child.write_text("extends: child.yaml\n")
+    with pytest.raises(ConfigError, match="loops back"):
+        load_recipe(child)
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump({"stages": [{"name": "a", "kind": "x"}]}))
+    child.write_text("extends: base.yaml\nstages: []\n")
+    with pytest.raises(ConfigError, match=r"child\.yaml: a recipe with 'extends' changes its parent with 'set:'"):
+        load_recipe(child)
+    child.write_text("extends: base.yaml\nset: {stages.nope.with.x: 1}\n")
+    with pytest.raises(ConfigError, match=r"child\.yaml: set: override 'stages.nope.with.x': no stage named 'nope'"):
+        load_recipe(child)
+
+
+def test_packaged_quickstart_recipes_extend_the_default():
+    from acemath.quickstart.cli import RECIPES, recipe_path
+
+    default = {s.name: s.config for s in load_recipe(recipe_path("default"), include=("ablations",)).stages}
+    full = {s.name: s.config for s in load_recipe(recipe_path("full"), include=("ablations",)).stages}
+    assert full["sft"]["stage"]["math"]["max_steps"] == 1200 > default["sft"]["stage"]["math"]["max_steps"]
+    # the ablations train as long as the recipe's own main stages
+    for recipe in (default, full):
+        assert recipe["sft_single"]["stage"]["math"] == recipe["sft_skip"]["stage"]["math"] == recipe["sft"]["stage"]["math"]
+        assert recipe["sft_single"]["stage"]["general_single"]["max_steps"] == recipe["sft"]["general_steps_both"]
+    assert set(RECIPES) == {"default", "full", "smoke"}

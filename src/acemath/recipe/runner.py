@@ -9,6 +9,10 @@ of the stages it reads from, so:
 - changing a stage's config (or anything upstream) reruns it and everything downstream of it;
 - a failure names the stage and the cause, and everything finished before it stays cached.
 
+A recipe may start from another one: ``extends: other.yaml`` (relative to the recipe's own file) with
+``set: {dotted.key: value}`` changes. The changes are applied to the parent as loaded, so a value set on
+a YAML anchor reaches every alias of it (the quick-start's ablations train as long as its main stages).
+
 Stage functions take a :class:`StageContext` and return ``{output_name: path}`` with paths inside
 ``ctx.out_dir``. Finished stages write ``stage.json`` in their folder; that file is the cache record.
 """
@@ -76,20 +80,45 @@ class StageContext:
     log: Callable[[str], None] = print
 
 
-_RECIPE_KEYS = {"name", "out", "seed", "stages", "optional", "description"}
+_RECIPE_KEYS = {"name", "out", "seed", "stages", "optional", "description", "extends", "set"}
+_CHILD_KEYS = {"name", "out", "seed", "description", "extends", "set"}  # what a recipe with 'extends' may hold
 _STAGE_KEYS = {"name", "kind", "with", "inputs"}
 
 
 def load_recipe(path: str | Path, overrides: Mapping[str, Any] | None = None,
                 include: tuple[str, ...] = ()) -> Recipe:
     path = Path(path)
+    return recipe_from_dict(_load_raw(path, ()), path=path, overrides=overrides, include=include)
+
+
+def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    """The recipe at ``path`` as plain data, with ``extends`` resolved (``chain``: the files extending it)."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
-        raise ConfigError(f"{path}: recipe file not found") from None
+        where = f" (extended by {chain[-1]})" if chain else ""
+        raise ConfigError(f"{path}: recipe file not found{where}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from None
-    return recipe_from_dict(raw, path=path, overrides=overrides, include=include)
+    if not isinstance(raw, dict) or "extends" not in raw:
+        return raw
+    extra = set(raw) - _CHILD_KEYS
+    if extra:
+        raise ConfigError(f"{path}: a recipe with 'extends' changes its parent with 'set:'; it cannot also have "
+                          f"{sorted(extra)}")
+    parent_path = (path.parent / str(raw["extends"])).resolve()
+    if parent_path in chain or parent_path == path.resolve():
+        raise ConfigError(f"{path}: 'extends' loops back to {parent_path}")
+    parent = _load_raw(parent_path, (*chain, path.resolve()))
+    if not isinstance(parent, dict):
+        raise ConfigError(f"{parent_path}: a recipe is a mapping with 'stages'")
+    changes = raw.get("set") or {}
+    if not isinstance(changes, dict):
+        raise ConfigError(f"{path}: 'set' must map dotted keys to values, e.g. stages.sft.with.lr: 1.0e-3")
+    for dotted, value in changes.items():
+        _apply_override(parent, str(dotted), value, f"{path}: set", optional=parent.get("optional") or {})
+    parent.update({k: v for k, v in raw.items() if k in {"name", "out", "seed", "description"}})
+    return parent
 
 
 def recipe_from_dict(raw: dict[str, Any], *, path: Path | None = None,
@@ -136,9 +165,17 @@ def recipe_from_dict(raw: dict[str, Any], *, path: Path | None = None,
                   seed=int(raw.get("seed", 0)), stages=stages, path=path, raw=raw)
 
 
-def _apply_override(raw: dict[str, Any], dotted: str, value: Any, where: str) -> None:
-    """``stages.sft.with.lr=1e-3`` (stage by name) or ``seed=1``."""
+def _apply_override(raw: dict[str, Any], dotted: str, value: Any, where: str,
+                    optional: Mapping[str, list[Any]] | None = None) -> None:
+    """``stages.sft.with.lr=1e-3`` (stage by name) or ``seed=1``. With ``optional`` (a recipe's optional
+    stage groups), ``stages.NAME`` also finds a stage in one of those groups."""
     parts = dotted.split(".")
+    if optional and len(parts) > 1 and parts[0] == "stages":
+        names = {s.get("name") for s in raw.get("stages") or [] if isinstance(s, dict)}
+        for group in optional.values():
+            if parts[1] not in names and any(isinstance(s, dict) and s.get("name") == parts[1] for s in group):
+                raw = {"stages": group}
+                break
     node: Any = raw
     for j, part in enumerate(parts[:-1]):
         if isinstance(node, list):
