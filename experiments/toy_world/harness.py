@@ -254,6 +254,18 @@ def metrics(greedy: list[str], samples: list[list[str]], rewards: list[list[floa
     return out
 
 
+def metrics_by_tag(test: list[Item], greedy: list[str], samples: list[list[str]],
+                   rewards: list[list[float]]) -> dict[str, dict[str, float]]:
+    """``metrics`` for each test tag (toy benchmark or level) and for ``all``, rounded to 3 places."""
+    out = {}
+    for tag in sorted({t.tag for t in test}) + ["all"]:
+        idx = [i for i, t in enumerate(test) if tag in ("all", t.tag)]
+        m = metrics([greedy[i] for i in idx], [samples[i] for i in idx], [rewards[i] for i in idx],
+                    [test[i].gold for i in idx])
+        out[tag] = {k: round(v, 3) for k, v in m.items()}
+    return out
+
+
 # ---------------------------------------------------------------- saved runs (run_toy.py --save-dir)
 
 def load_saved_run(run_dir):
@@ -282,10 +294,6 @@ def rm_on_saved_run(model, tok, data, groups, *, epochs: int, lr: float, seed: i
     rewards = score(rm, tok, [t.question for t in test], data["samples"])
     res: dict = {"groups": len(groups), "rm_train_s": round(t_train, 1),
                  "rm_loss": [round(rl[0], 3), round(sum(rl[-10:]) / 10, 3)]}
-    for tag in sorted({t.tag for t in test}) + ["all"]:
-        idx = [i for i, t in enumerate(test) if tag in ("all", t.tag)]
-        m = metrics([data["greedy"][i] for i in idx], [data["samples"][i] for i in idx],
-                    [rewards[i] for i in idx], [test[i].gold for i in idx])
-        res[tag] = {k: round(v, 3) for k, v in m.items()}
+    res.update(metrics_by_tag(test, data["greedy"], data["samples"], rewards))
     res["rewards"] = rewards
     return res

@@ -127,7 +127,8 @@ def main() -> None:
     train = [item(t) for t in train_raw]
     print(train[0].question, "\n", train[0].solution, flush=True)
     rm_items = [t for t in train[-3 * a.n_rm:] if t.tag != "level0"][-a.n_rm:]
-    train = [t for t in train if t not in rm_items]
+    rm_questions = {t.question for t in rm_items}
+    train = [t for t in train if t.question not in rm_questions]
     test = [item(t) for t in test_raw]
     tok = H.make_tokenizer([f"user\n{t.question}\nassistant\n{t.solution}" for t in train[:3000]])
     model = H.new_model(tok, layers=a.layers, seed=a.seed)
@@ -150,11 +151,7 @@ def main() -> None:
     rewards = H.score(rm, tok, [t.question for t in test], samples)
     res: dict = {"args": vars(a), "groups": len(groups), "sft_loss_end": round(sum(losses[-50:]) / 50, 3),
                  "rm_loss": [round(rl[0], 3), round(sum(rl[-10:]) / 10, 3)]}
-    for tag in sorted({t.tag for t in test}) + ["all"]:
-        idx = [i for i, t in enumerate(test) if tag in ("all", t.tag)]
-        m = H.metrics([greedy[i] for i in idx], [samples[i] for i in idx], [rewards[i] for i in idx],
-                      [test[i].gold for i in idx])
-        res[tag] = {k: round(v, 3) for k, v in m.items()}
+    res.update(H.metrics_by_tag(test, greedy, samples, rewards))
     res["diagnostics"] = route_diagnostics([t[4] for t in test_raw], samples, [t.gold for t in test], rewards)
     times["total"] = round(time.time() - t0, 1)
     res["times"] = times

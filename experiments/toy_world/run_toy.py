@@ -201,11 +201,7 @@ def main() -> None:
     times["score"] = round(time.time() - t1, 1)
     res: dict = {"args": vars(a), "groups": len(groups), "sft_loss_end": round(sum(losses[-50:]) / 50, 3),
                  "rm_loss": [round(rl[0], 3), round(sum(rl[-10:]) / 10, 3)]}
-    for tag in sorted({t.tag for t in test}) + ["all"]:
-        idx = [i for i, t in enumerate(test) if tag in ("all", t.tag)]
-        m = H.metrics([greedy[i] for i in idx], [samples[i] for i in idx], [rewards[i] for i in idx],
-                      [test[i].gold for i in idx])
-        res[tag] = {k: round(v, 3) for k, v in m.items()}
+    res.update(H.metrics_by_tag(test, greedy, samples, rewards))
     times["total"] = round(time.time() - t0, 1)
     res["times"] = times
     res["diagnostics"] = diagnostics(test, samples, rewards)

@@ -80,8 +80,9 @@ class StageContext:
     log: Callable[[str], None] = print
 
 
-_RECIPE_KEYS = {"name", "out", "seed", "stages", "optional", "description", "extends", "set"}
-_CHILD_KEYS = {"name", "out", "seed", "description", "extends", "set"}  # what a recipe with 'extends' may hold
+_OWN_KEYS = {"name", "out", "seed", "description"}  # what a recipe with 'extends' replaces in its parent
+_CHILD_KEYS = _OWN_KEYS | {"extends", "set"}  # everything a recipe with 'extends' may hold
+_RECIPE_KEYS = _CHILD_KEYS | {"stages", "optional"}
 _STAGE_KEYS = {"name", "kind", "with", "inputs"}
 
 
@@ -116,8 +117,8 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     if not isinstance(changes, dict):
         raise ConfigError(f"{path}: 'set' must map dotted keys to values, e.g. stages.sft.with.lr: 1.0e-3")
     for dotted, value in changes.items():
-        _apply_override(parent, str(dotted), value, f"{path}: set", optional=parent.get("optional") or {})
-    parent.update({k: v for k, v in raw.items() if k in {"name", "out", "seed", "description"}})
+        _apply_override(parent, str(dotted), value, f"{path}: set")
+    parent.update({k: v for k, v in raw.items() if k in _OWN_KEYS})
     return parent
 
 
@@ -165,11 +166,11 @@ def recipe_from_dict(raw: dict[str, Any], *, path: Path | None = None,
                   seed=int(raw.get("seed", 0)), stages=stages, path=path, raw=raw)
 
 
-def _apply_override(raw: dict[str, Any], dotted: str, value: Any, where: str,
-                    optional: Mapping[str, list[Any]] | None = None) -> None:
-    """``stages.sft.with.lr=1e-3`` (stage by name) or ``seed=1``. With ``optional`` (a recipe's optional
-    stage groups), ``stages.NAME`` also finds a stage in one of those groups."""
+def _apply_override(raw: dict[str, Any], dotted: str, value: Any, where: str) -> None:
+    """``stages.sft.with.lr=1e-3`` (stage by name) or ``seed=1``. ``stages.NAME`` also finds a stage in one
+    of the recipe's ``optional`` groups while they are still there (a parent recipe under ``set:``)."""
     parts = dotted.split(".")
+    optional = raw.get("optional") or {}
     if optional and len(parts) > 1 and parts[0] == "stages":
         names = {s.get("name") for s in raw.get("stages") or [] if isinstance(s, dict)}
         for group in optional.values():
