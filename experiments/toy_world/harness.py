@@ -297,3 +297,57 @@ def rm_on_saved_run(model, tok, data, groups, *, epochs: int, lr: float, seed: i
     res.update(metrics_by_tag(test, data["greedy"], data["samples"], rewards))
     res["rewards"] = rewards
     return res
+
+
+# ---------------------------------------------------------------- shared experiment flow and diagnostics
+
+def policy_and_rm(tok_texts: list[str], train: list[Item], test: list[Item], rm_items: list[Item], *, steps: int,
+                  lr: float, seed: int, layers: int = 2, temperature: float = 0.7, rm_epochs: int = 4,
+                  rm_lr: float = 1e-3, max_new: int = 120) -> dict:
+    """The whole toy pipeline on ``Item`` lists: tokenizer, SFT policy, greedy and 8 samples on ``test``, 8 samples
+    on ``rm_items`` grouped into listwise RM data, the RM trained from the policy, test samples scored.
+
+    Returns the greedy answers, samples, rewards, group count, SFT/RM losses and the time of each part."""
+    tok = make_tokenizer(tok_texts)
+    model = new_model(tok, layers=layers, seed=seed)
+    times: dict[str, float] = {}
+    t0 = time.time()
+    losses = sft(model, tok, train, steps, lr=lr, seed=seed, log_every=100)
+    times["sft"] = round(time.time() - t0, 1)
+    t0 = time.time()
+    questions = [t.question for t in test]
+    greedy = [g[0] for g in generate(model, tok, questions, n=1, max_new=max_new)]
+    samples = generate(model, tok, questions, n=8, temperature=temperature, seed=seed, max_new=max_new)
+    rm_samples = generate(model, tok, [t.question for t in rm_items], n=8, temperature=temperature, seed=seed + 1,
+                          max_new=max_new)
+    times["sample"] = round(time.time() - t0, 1)
+    print(greedy[:3], flush=True)
+    groups = build_groups([t.question for t in rm_items], rm_samples, [t.gold for t in rm_items], seed=seed)
+    rm = RM(model)
+    t0 = time.time()
+    rm_losses = train_rm(rm, tok, groups, epochs=rm_epochs, lr=rm_lr, seed=seed, log_every=25) if groups else [0.0]
+    times["rm_train"] = round(time.time() - t0, 1)
+    rewards = score(rm, tok, questions, samples)
+    return {"greedy": greedy, "samples": samples, "rewards": rewards, "groups": len(groups), "times": times,
+            "sft_loss_end": round(sum(losses[-50:]) / max(1, len(losses[-50:])), 3),
+            "rm_loss": [round(rm_losses[0], 3), round(sum(rm_losses[-10:]) / len(rm_losses[-10:]), 3)]}
+
+
+def kinds_report(golds: list[str], samples: list[list[str]], rewards: list[list[float]], kinds) -> dict:
+    """For wrong samples: how many show each kind of visible error (``kinds(problem_index, response)`` returns
+    a set of names; empty means nothing visible), and how often the RM scores a correct sample of the same
+    problem above a wrong sample of that kind."""
+    counts: dict[str, int] = {"wrong": 0}
+    beats: dict[str, list[int]] = {}
+    for i, (gd, ss, rw) in enumerate(zip(golds, samples, rewards, strict=True)):
+        good = [r for s, r in zip(ss, rw, strict=True) if correct(s, gd)]
+        for s, r in zip(ss, rw, strict=True):
+            if correct(s, gd):
+                continue
+            counts["wrong"] += 1
+            for k in sorted(kinds(i, s) or {"nothing_visible"}):
+                counts[k] = counts.get(k, 0) + 1
+                b = beats.setdefault(k, [0, 0])
+                b[0] += sum(g > r for g in good)
+                b[1] += len(good)
+    return {**counts, **{f"rm_correct_beats_{k}": round(x / n, 3) for k, (x, n) in beats.items() if n}}

@@ -130,31 +130,14 @@ def main() -> None:
     rm_questions = {t.question for t in rm_items}
     train = [t for t in train if t.question not in rm_questions]
     test = [item(t) for t in test_raw]
-    tok = H.make_tokenizer([f"user\n{t.question}\nassistant\n{t.solution}" for t in train[:3000]])
-    model = H.new_model(tok, layers=a.layers, seed=a.seed)
-    times = {}
-    t1 = time.time()
-    losses = H.sft(model, tok, train, a.steps, lr=a.lr, seed=a.seed, log_every=100)
-    times["sft"] = round(time.time() - t1, 1)
-    t1 = time.time()
-    greedy = [g[0] for g in H.generate(model, tok, [t.question for t in test], n=1, max_new=40)]
-    samples = H.generate(model, tok, [t.question for t in test], n=8, temperature=a.temp, seed=a.seed, max_new=40)
-    rm_samples = H.generate(model, tok, [t.question for t in rm_items], n=8, temperature=a.temp, seed=a.seed + 1,
-                            max_new=40)
-    times["sample"] = round(time.time() - t1, 1)
-    print(greedy[:3], flush=True)
-    groups = H.build_groups([t.question for t in rm_items], rm_samples, [t.gold for t in rm_items], seed=a.seed)
-    rm = H.RM(model)
-    t1 = time.time()
-    rl = H.train_rm(rm, tok, groups, epochs=a.rm_epochs, lr=a.rm_lr, seed=a.seed, log_every=25)
-    times["rm_train"] = round(time.time() - t1, 1)
-    rewards = H.score(rm, tok, [t.question for t in test], samples)
-    res: dict = {"args": vars(a), "groups": len(groups), "sft_loss_end": round(sum(losses[-50:]) / 50, 3),
-                 "rm_loss": [round(rl[0], 3), round(sum(rl[-10:]) / 10, 3)]}
-    res.update(H.metrics_by_tag(test, greedy, samples, rewards))
+    out = H.policy_and_rm([f"user\n{t.question}\nassistant\n{t.solution}" for t in train[:3000]], train, test,
+                          rm_items, steps=a.steps, lr=a.lr, seed=a.seed, layers=a.layers, temperature=a.temp,
+                          rm_epochs=a.rm_epochs, rm_lr=a.rm_lr, max_new=40)
+    samples, rewards = out["samples"], out["rewards"]
+    res: dict = {"args": vars(a), **{k: out[k] for k in ("groups", "sft_loss_end", "rm_loss")}}
+    res.update(H.metrics_by_tag(test, out["greedy"], samples, rewards))
     res["diagnostics"] = route_diagnostics([t[4] for t in test_raw], samples, [t.gold for t in test], rewards)
-    times["total"] = round(time.time() - t0, 1)
-    res["times"] = times
+    res["times"] = {**out["times"], "total": round(time.time() - t0, 1)}
     print(json.dumps(res, indent=1))
     Path(a.out).write_text(json.dumps(res, indent=1))
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from acemath.toy.dial import DialProblem
 from acemath.toy.math_problems import MathProblem, Op, apply_op, render_solution
 
 
@@ -70,6 +71,15 @@ def corrupt(problem: MathProblem, rng: random.Random) -> tuple[list[str], int]:
     raise AssertionError("unreachable: a slip at the last step always propagates")  # pragma: no cover
 
 
+def wrong_response(problem: MathProblem, rng: random.Random, check_lines: bool = True) -> tuple[str, str]:
+    """A wrong solution and its boxed answer: a dial puzzle flips one key (:meth:`DialProblem.wrong_solution`),
+    an arithmetic problem makes one propagated slip (:func:`corrupt`)."""
+    if isinstance(problem, DialProblem):
+        return problem.wrong_solution(rng)
+    steps, value = corrupt(problem, rng)
+    return render_solution(steps, value, problem.check if check_lines else None), str(value)
+
+
 @dataclass
 class ToyTeacher:
     """A scripted teacher. ``error_rate`` is the chance that one response contains a slip."""
@@ -100,11 +110,9 @@ class ToyTeacher:
         if p is None:
             return "I do not know how to solve this problem."
         rng = _rng(self.name, self.seed, question, index)
-        check = p.check if self.check_lines else None
         if rng.random() >= self.error_rate:
-            return render_solution(p.steps, p.answer, check)
-        steps, wrong = corrupt(p, rng)
-        return render_solution(steps, wrong, check)
+            return p.solution(check=self.check_lines)
+        return wrong_response(p, rng, self.check_lines)[0]
 
 
 def default_teachers(seed: int = 0) -> tuple[ToyTeacher, ToyTeacher]:
@@ -141,8 +149,7 @@ def scripted_teacher(problems: Iterable[MathProblem], *, name: str, error_rate: 
             rng.shuffle(words)
             out = " ".join(words)
             return (out if out != solution else solution + " " + solution), answer
-        steps, value = corrupt(p, rng)
-        return render_solution(steps, value, p.check if check_lines else None), str(value)
+        return wrong_response(p, rng, check_lines)
 
     return ScriptedTeacher(solve, error_rate=error_rate, name=name, seed=seed, wrong=wrong)
 

@@ -17,9 +17,10 @@ from typing import Any
 
 from acemath.benchmarks import Problem
 from acemath.toy.general import make_general_task
-from acemath.toy.math_problems import LEVELS, TEMPLATES, MathProblem, make_problem
+from acemath.toy.math_problems import BENCHMARK_NAMES, LEVELS, TEMPLATES, MathProblem, make_problem
 
-TOY_BENCHMARKS: tuple[str, ...] = tuple(sorted(TEMPLATES))
+TOY_BENCHMARKS: tuple[str, ...] = tuple(sorted(TEMPLATES))  # the default world: arithmetic word problems
+ALL_TOY_BENCHMARKS: tuple[str, ...] = BENCHMARK_NAMES  # also toy_dial (acemath.toy.dial), chosen by name
 EVAL_SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}."
 GENERAL_SYSTEM = "You are a helpful assistant."
 
@@ -78,6 +79,9 @@ def build_world(cfg: ToyWorldConfig | None = None) -> ToyWorld:
         cells = [(b, lv) for lv in cfg.levels]
         i = 0
         while counters.get(b, 0) < cfg.n_test_per_benchmark:
+            if i >= 50 * cfg.n_test_per_benchmark + 1000:
+                raise ValueError(f"could not draw {cfg.n_test_per_benchmark} distinct {b} test questions (got "
+                                 f"{counters.get(b, 0)}): the benchmark has too few distinct questions")
             p = make_problem(test_rng, *cells[i % len(cells)], constraint=cfg.constraint)
             i += 1
             if p.question in seen:

@@ -1,0 +1,63 @@
+"""Diagnose a quick-start run's toy_dial samples: how wrong samples look and how the RM ranks them.
+
+    .venv/bin/python experiments/toy_world/dial_diag.py runs/quickstart
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+from acemath.toy.dial import press
+
+LINE = re.compile(r"Press (\d+): (\d+) -> (\d+)\.")
+CLOSE = re.compile(r"So presses ([\d, ]+) take the dial from (\d+) to (\d+)\.")
+ASK = re.compile(r"from (\d+) to (\d+)\?")
+
+
+def kinds(question: str, response: str, pred: str | None) -> set[str]:
+    """What is visibly wrong in one response (empty: nothing a reader can see)."""
+    start, target = map(int, ASK.search(question).groups())
+    lines = [(int(k), int(a), int(b)) for k, a, b in LINE.findall(response)]
+    close = CLOSE.search(response)
+    out = set()
+    if not lines or not close:
+        return {"malformed"}
+    if any(k not in (1, 2) or press(a, k) != b for k, a, b in lines) or lines[0][1] != start or any(
+            lines[i + 1][1] != lines[i][2] for i in range(len(lines) - 1)):
+        out.add("false_line")
+    if lines[-1][2] != int(close.group(3)):
+        out.add("close_target_differs_from_last_line")
+    if int(close.group(3)) != target or int(close.group(2)) != start:
+        out.add("close_misquotes_question")
+    listed = close.group(1).replace(", ", "")
+    if listed != "".join(str(k) for k, _, _ in lines) or pred != listed:
+        out.add("keys_disagree")  # the closing list, the presses and the box name different keys
+    return out
+
+
+def main(run_dir: str) -> None:
+    path = Path(run_dir) / "07-evaluate" / "toy_dial" / "samples.graded.jsonl"
+    counts: dict[str, int] = {}
+    beats: dict[str, list[int]] = {}
+    n_wrong = 0
+    for row in map(json.loads, path.open()):
+        good = [r for r, c in zip(row["rewards"], row["correct"], strict=True) if c]
+        for resp, pred, ok, rw in zip(row["responses"], row["preds"], row["correct"], row["rewards"], strict=True):
+            if ok:
+                continue
+            n_wrong += 1
+            ks = kinds(row["question"], resp, pred) or {"nothing_visible"}
+            for k in ks:
+                counts[k] = counts.get(k, 0) + 1
+                b = beats.setdefault(k, [0, 0])
+                b[0] += sum(g > rw for g in good)
+                b[1] += len(good)
+    print(json.dumps({"wrong": n_wrong, **counts,
+                      **{f"rm_correct_beats_{k}": round(x / n, 3) for k, (x, n) in beats.items() if n}}, indent=1))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

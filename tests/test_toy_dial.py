@@ -1,0 +1,90 @@
+"""toy_dial: dial puzzles whose wrong answers are visible against the question (experiments NOTES E16)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+
+import pytest
+
+from acemath.curation.decontam import build_index
+from acemath.curation.text import words
+from acemath.grading.boxed import last_boxed
+from acemath.toy import ToyWorldConfig, build_world
+from acemath.toy.dial import MODULUS, PRESSES, make_dial_problem, press, run
+from acemath.toy.teachers import scripted_teacher, wrong_response
+
+LINE = re.compile(r"Press (\d): (\d+) -> (\d+)\.")
+
+
+def test_press_table() -> None:
+    assert [press(x, 1) for x in (0, 23, 24, 30)] == [7, 30, 0, 6]
+    assert [press(x, 2) for x in (0, 15, 16, 30)] == [0, 30, 1, 29]
+    with pytest.raises(ValueError, match="unknown dial key"):
+        press(3, 3)
+
+
+@pytest.mark.parametrize("level", sorted(PRESSES))
+def test_solution_is_the_unique_key_sequence(level: int) -> None:
+    rng = random.Random(level)
+    for _ in range(40):
+        p = make_dial_problem(rng, level)
+        start, target = p.meta["start"], p.meta["target"]
+        assert f"from {start} to {target}?" in p.question and f"Which {PRESSES[level]} presses" in p.question
+        hits = ["".join(map(str, ks)) for ks in itertools.product((1, 2), repeat=PRESSES[level])
+                if run(start, ks)[-1] == target]
+        assert hits == [str(p.answer)]
+        sol = p.solution()
+        assert last_boxed(sol) == str(p.answer)
+        lines = LINE.findall(sol)
+        assert len(lines) == PRESSES[level]
+        shown = start
+        for (k, a, b), key in zip(lines, str(p.answer), strict=True):
+            assert k == key and int(a) == shown and press(shown, int(k)) == int(b)
+            shown = int(b)
+        keys = ", ".join(str(p.answer))
+        assert shown == target and f"So presses {keys} take the dial from {start} to {target}." in sol
+
+
+def test_a_slipped_solution_is_wrong_and_visibly_so() -> None:
+    rng = random.Random(0)
+    for level in PRESSES:
+        p = make_dial_problem(rng, level)
+        for seed in range(10):
+            text, answer = wrong_response(p, random.Random(seed))
+            assert answer != str(p.answer) and last_boxed(text) == answer
+            last_shown = int(LINE.findall(text)[-1][2])
+            # the presses are followed honestly, so they miss the target the closing sentence still names
+            assert last_shown != p.meta["target"]
+            assert f"to {p.meta['target']}." in text
+
+
+def test_dial_world_and_teacher() -> None:
+    w = build_world(ToyWorldConfig(n_math_train=300, n_general=10, n_test_per_benchmark=12,
+                                   benchmarks=("toy_dial", "toy_word"), constraint=False))
+    dial = [p for p in w.test if p.benchmark == "toy_dial"]
+    assert len(dial) == 12 and {p.level for p in dial} == {1, 2, 3}
+    assert not {p.question for p in w.test} & {p.question for p in w.train}
+    teacher = scripted_teacher(w.train, name="t", error_rate=0.0)
+    q = next(p for p in w.train if p.benchmark == "toy_dial")
+    assert teacher.solve(q.question) == (q.solution(), str(q.answer))
+    with pytest.raises(ValueError, match="too few distinct questions"):
+        build_world(ToyWorldConfig(n_math_train=10, n_general=1, n_test_per_benchmark=5000, benchmarks=("toy_dial",)))
+
+
+def test_decontamination_flags_only_questions_about_the_same_numbers() -> None:
+    """Every 13-word window of a dial question holds its start and target, so template overlap alone
+    does not make two different dial questions look like a leak."""
+    rng = random.Random(5)
+    test = [make_dial_problem(rng, 1 + i % 3) for i in range(40)]
+    index = build_index({"toy_dial": [(f"d{i}", p.question) for i, p in enumerate(test)]})
+    pairs = {(p.meta["start"], p.meta["target"]) for p in test}
+    for _ in range(200):
+        p = make_dial_problem(rng, 1 + rng.randrange(3))
+        ids = index.hasher.ids(words(p.question))
+        match = index.confirm(ids, index.candidates([ids])[0])
+        assert (match is not None) == ((p.meta["start"], p.meta["target"]) in pairs), p.question
+    leak = index.hasher.ids(words("Question: " + test[0].question.upper()))
+    assert index.confirm(leak, index.candidates([leak])[0]) is not None
+    assert MODULUS == 31
