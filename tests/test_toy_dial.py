@@ -31,7 +31,7 @@ def test_solution_is_the_unique_key_sequence(level: int) -> None:
     for _ in range(40):
         p = make_dial_problem(rng, level)
         start, target = p.meta["start"], p.meta["target"]
-        assert f"from {start} to {target}?" in p.question and f"Which {PRESSES[level]} presses" in p.question
+        assert f"dial's {start} into {target}?" in p.question and f"Which {PRESSES[level]} presses" in p.question
         hits = ["".join(map(str, ks)) for ks in itertools.product((1, 2), repeat=PRESSES[level])
                 if run(start, ks)[-1] == target]
         assert hits == [str(p.answer)]

@@ -14,7 +14,7 @@ from acemath.toy.dial import press
 
 LINE = re.compile(r"Press (\d+): (\d+) -> (\d+)\.")
 CLOSE = re.compile(r"So presses ([\d, ]+) take the dial from (\d+) to (\d+)\.")
-ASK = re.compile(r"from (\d+) to (\d+)\?")
+ASK = re.compile(r"(?:from|dial's) (\d+) (?:to|into) (\d+)\?")
 
 
 def kinds(question: str, response: str, pred: str | None) -> set[str]:

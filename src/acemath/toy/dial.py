@@ -6,7 +6,7 @@ one press is a lookup in a fixed two-row table that a tiny model learns quickly.
 sequence are kept, so the answer (the keys, e.g. ``\boxed{211}``) is unique. The solution presses the
 keys one by one and ends by saying where they take the dial::
 
-    Which 3 presses take the dial from 20 to 23? Key 1 adds 7, key 2 doubles, mod 31.
+    Which 3 presses turn the dial's 20 into 23? Key 1 adds 7, key 2 doubles, mod 31.
 
     Press 2: 20 -> 9.
     Press 1: 9 -> 16.
@@ -60,7 +60,7 @@ def run(start: int, keys: tuple[int, ...] | list[int]) -> list[int]:
 
 
 def question_text(start: int, target: int, n: int) -> str:
-    return f"Which {n} presses take the dial from {start} to {target}? Key 1 adds {ADD}, key 2 doubles, mod {MODULUS}."
+    return f"Which {n} presses turn the dial's {start} into {target}? Key 1 adds {ADD}, key 2 doubles, mod {MODULUS}."
 
 
 def render(start: int, target: int, keys: list[int]) -> str:
