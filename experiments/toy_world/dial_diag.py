@@ -39,24 +39,17 @@ def kinds(question: str, response: str, pred: str | None) -> set[str]:
 
 
 def main(run_dir: str) -> None:
+    from harness import kinds_report
+
     path = Path(run_dir) / "07-evaluate" / "toy_dial" / "samples.graded.jsonl"
-    counts: dict[str, int] = {}
-    beats: dict[str, list[int]] = {}
-    n_wrong = 0
-    for row in map(json.loads, path.open()):
-        good = [r for r, c in zip(row["rewards"], row["correct"], strict=True) if c]
-        for resp, pred, ok, rw in zip(row["responses"], row["preds"], row["correct"], row["rewards"], strict=True):
-            if ok:
-                continue
-            n_wrong += 1
-            ks = kinds(row["question"], resp, pred) or {"nothing_visible"}
-            for k in ks:
-                counts[k] = counts.get(k, 0) + 1
-                b = beats.setdefault(k, [0, 0])
-                b[0] += sum(g > rw for g in good)
-                b[1] += len(good)
-    print(json.dumps({"wrong": n_wrong, **counts,
-                      **{f"rm_correct_beats_{k}": round(x / n, 3) for k, (x, n) in beats.items() if n}}, indent=1))
+    rows = [json.loads(line) for line in path.open()]
+    preds = [row["preds"] for row in rows]
+
+    def sample_kinds(i: int, response: str) -> set[str]:
+        return kinds(rows[i]["question"], response, preds[i][rows[i]["responses"].index(response)])
+
+    print(json.dumps(kinds_report([r["correct"] for r in rows], [r["responses"] for r in rows],
+                                  [r["rewards"] for r in rows], sample_kinds), indent=1))
 
 
 if __name__ == "__main__":

@@ -333,16 +333,17 @@ def policy_and_rm(tok_texts: list[str], train: list[Item], test: list[Item], rm_
             "rm_loss": [round(rm_losses[0], 3), round(sum(rm_losses[-10:]) / len(rm_losses[-10:]), 3)]}
 
 
-def kinds_report(golds: list[str], samples: list[list[str]], rewards: list[list[float]], kinds) -> dict:
+def kinds_report(is_correct: list[list[bool]], samples: list[list[str]], rewards: list[list[float]], kinds) -> dict:
     """For wrong samples: how many show each kind of visible error (``kinds(problem_index, response)`` returns
     a set of names; empty means nothing visible), and how often the RM scores a correct sample of the same
-    problem above a wrong sample of that kind."""
+    problem above a wrong sample of that kind. ``is_correct`` holds each sample's grade (the harness's box match,
+    or a pipeline run's own grades)."""
     counts: dict[str, int] = {"wrong": 0}
     beats: dict[str, list[int]] = {}
-    for i, (gd, ss, rw) in enumerate(zip(golds, samples, rewards, strict=True)):
-        good = [r for s, r in zip(ss, rw, strict=True) if correct(s, gd)]
-        for s, r in zip(ss, rw, strict=True):
-            if correct(s, gd):
+    for i, (oks, ss, rw) in enumerate(zip(is_correct, samples, rewards, strict=True)):
+        good = [r for ok, r in zip(oks, rw, strict=True) if ok]
+        for ok, s, r in zip(oks, ss, rw, strict=True):
+            if ok:
                 continue
             counts["wrong"] += 1
             for k in sorted(kinds(i, s) or {"nothing_visible"}):
@@ -351,3 +352,23 @@ def kinds_report(golds: list[str], samples: list[list[str]], rewards: list[list[
                 b[0] += sum(g > r for g in good)
                 b[1] += len(good)
     return {**counts, **{f"rm_correct_beats_{k}": round(x / n, 3) for k, (x, n) in beats.items() if n}}
+
+
+def experiment_args(*, lr: float, out: str):
+    """The command-line options every toy-world experiment script shares (``argparse.ArgumentParser``)."""
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--steps", type=int, default=600)
+    ap.add_argument("--lr", type=float, default=lr)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--n-train", type=int, default=12000)
+    ap.add_argument("--n-test", type=int, default=50, help="per level")
+    ap.add_argument("--n-rm", type=int, default=600)
+    ap.add_argument("--rm-epochs", type=int, default=4)
+    ap.add_argument("--rm-lr", type=float, default=1e-3)
+    ap.add_argument("--temp", type=float, default=0.7)
+    ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--out", default=out)
+    return ap

@@ -15,8 +15,6 @@ E16e (the goal "a multiple of 10") is not here: it has only 93 distinct question
 
 from __future__ import annotations
 
-import argparse
-import itertools
 import json
 import random
 import re
@@ -30,10 +28,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 import harness as H  # noqa: E402
 from dial_diag import kinds as library_kinds  # noqa: E402
 
-from acemath.toy.dial import ADD, MODULUS, make_dial_problem, press, run  # noqa: E402
+from acemath.toy.dial import ADD, MODULUS, PRESSES, make_dial_problem, press, run  # noqa: E402
 from acemath.toy.world import EVAL_SYSTEM  # noqa: E402
 
-LEVELS = {1: 2, 2: 3, 3: 4}  # level -> presses
 LINE = re.compile(r"Press (\d+): (\d+) -> (\d+)\.")
 SO = re.compile(r"take the dial from (\d+) to (\d+)\.")
 FWD = re.compile(r"Forward from (\d+): (.*)\.")
@@ -56,13 +53,8 @@ def dial_problem(rng: random.Random, level: int, fmt: str) -> tuple[str, str, st
     if fmt == "library":
         p = make_dial_problem(rng, level)
         return p.question, p.solution(), str(p.answer), {"start": p.start, "goal": p.target}
-    n = LEVELS[level]
-    while True:
-        start = rng.randrange(MODULUS)
-        keys = [rng.choice((1, 2)) for _ in range(n)]
-        goal = run(start, keys)[-1]
-        if sum(run(start, ks)[-1] == goal for ks in itertools.product((1, 2), repeat=n)) == 1:
-            break
+    p = make_dial_problem(rng, level)
+    start, goal, keys, n = p.start, p.target, p.keys, len(p.keys)
     q = (f"A dial shows the numbers 0 to {MODULUS - 1}. Key 1 adds {ADD} and key 2 doubles; past {MODULUS - 1} the "
          f"dial goes round again. The dial shows {start}. Which {n} presses make it show {goal}?")
     gold = "".join(map(str, keys))
@@ -130,33 +122,21 @@ def meet_kinds(meta: dict, s: str) -> set[str]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--steps", type=int, default=600)
-    ap.add_argument("--lr", type=float, default=3e-3)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--n-train", type=int, default=12000)
-    ap.add_argument("--n-test", type=int, default=50, help="per level")
-    ap.add_argument("--n-rm", type=int, default=600)
-    ap.add_argument("--rm-epochs", type=int, default=4)
-    ap.add_argument("--rm-lr", type=float, default=1e-3)
-    ap.add_argument("--temp", type=float, default=0.7)
-    ap.add_argument("--layers", type=int, default=2)
+    ap = H.experiment_args(lr=3e-3, out="/tmp/dial_run.json")
     fmt = ap.add_mutually_exclusive_group()
     fmt.add_argument("--restate", dest="fmt", action="store_const", const="restate")
     fmt.add_argument("--meet", dest="fmt", action="store_const", const="meet")
     fmt.add_argument("--library", dest="fmt", action="store_const", const="library",
                      help="toy_dial's question and solution text")
-    ap.add_argument("--out", default="/tmp/dial_run.json")
     a = ap.parse_args()
     a.fmt = a.fmt or "plain"
     torch.set_num_threads(a.threads)
     t0 = time.time()
     rng = random.Random(f"dial-{a.seed}")
     test_rng = random.Random(f"dial-test-{a.seed}")
-    test_raw = [(lv, *dial_problem(test_rng, lv, a.fmt)) for lv in LEVELS for _ in range(a.n_test)]
+    test_raw = [(lv, *dial_problem(test_rng, lv, a.fmt)) for lv in PRESSES for _ in range(a.n_test)]
     seen = {q for _, q, *_ in test_raw}
-    train_raw = [(lv, *dial_problem(rng, lv, a.fmt)) for i in range(a.n_train) for lv in [1 + i % len(LEVELS)]]
+    train_raw = [(lv, *dial_problem(rng, lv, a.fmt)) for i in range(a.n_train) for lv in [1 + i % len(PRESSES)]]
     train_raw = [t for t in train_raw if t[1] not in seen]
 
     def item(t):
@@ -179,7 +159,8 @@ def main() -> None:
     else:
         def kinds(i, s):
             return (meet_kinds if a.fmt == "meet" else trace_kinds)(metas[i], s)
-    res["diagnostics"] = H.kinds_report([t.gold for t in test], out["samples"], out["rewards"], kinds)
+    graded = [[H.correct(x, t.gold) for x in ss] for t, ss in zip(test, out["samples"], strict=True)]
+    res["diagnostics"] = H.kinds_report(graded, out["samples"], out["rewards"], kinds)
     res["times"] = {**out["times"], "total": round(time.time() - t0, 1)}
     print(json.dumps(res, indent=1))
     Path(a.out).write_text(json.dumps(res, indent=1))

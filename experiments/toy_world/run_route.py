@@ -12,7 +12,6 @@ goal, and is each road in the list?
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import string
@@ -92,21 +91,9 @@ def route_diagnostics(metas: list[dict], samples: list[list[str]], golds: list[s
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--steps", type=int, default=600)
-    ap.add_argument("--lr", type=float, default=2e-3)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--n-train", type=int, default=12000)
-    ap.add_argument("--n-test", type=int, default=50, help="per level")
-    ap.add_argument("--n-rm", type=int, default=600)
-    ap.add_argument("--rm-epochs", type=int, default=4)
-    ap.add_argument("--rm-lr", type=float, default=1e-3)
-    ap.add_argument("--temp", type=float, default=0.7)
-    ap.add_argument("--layers", type=int, default=2)
+    ap = H.experiment_args(lr=2e-3, out="/tmp/route_run.json")
     ap.add_argument("--walk-parts", type=int, default=0, help="level-0 drills per 3 route problems in SFT data")
     ap.add_argument("--layout", choices=["shuffled", "chains", "from"], default="shuffled")
-    ap.add_argument("--out", default="/tmp/route_run.json")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     global LAYOUT
