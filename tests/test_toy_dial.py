@@ -15,7 +15,7 @@ from acemath.toy import ToyWorldConfig, build_world
 from acemath.toy.dial import MODULUS, PRESSES, make_dial_problem, press, run
 from acemath.toy.teachers import scripted_teacher, wrong_response
 
-LINE = re.compile(r"Press (\d): (\d+) -> (\d+)\.")
+LINE = re.compile(r"Keys (\d+): (\d+) -> (\d+)\.")
 
 
 def test_press_table() -> None:
@@ -40,11 +40,10 @@ def test_solution_is_the_unique_key_sequence(level: int) -> None:
         lines = LINE.findall(sol)
         assert len(lines) == PRESSES[level]
         shown = start
-        for (k, a, b), key in zip(lines, str(p.answer), strict=True):
-            assert k == key and int(a) == shown and press(shown, int(k)) == int(b)
+        for i, (pressed, a, b) in enumerate(lines):
+            assert pressed == str(p.answer)[:i + 1] and int(a) == shown and press(shown, int(pressed[-1])) == int(b)
             shown = int(b)
-        keys = ", ".join(str(p.answer))
-        assert shown == target and f"So presses {keys} take the dial from {start} to {target}." in sol
+        assert shown == target and f"So keys {p.answer} take the dial from {start} to {target}." in sol
 
 
 def test_a_slipped_solution_is_wrong_and_visibly_so() -> None:
@@ -54,10 +53,10 @@ def test_a_slipped_solution_is_wrong_and_visibly_so() -> None:
         for seed in range(10):
             text, answer = wrong_response(p, random.Random(seed))
             assert answer != str(p.answer) and last_boxed(text) == answer
-            last_shown = int(LINE.findall(text)[-1][2])
+            pressed, _, last_shown = LINE.findall(text)[-1]
             # the presses are followed honestly, so they miss the target the closing sentence still names
-            assert last_shown != p.meta["target"]
-            assert f"to {p.meta['target']}." in text
+            assert pressed == answer and int(last_shown) != p.meta["target"]
+            assert f"So keys {answer} take the dial from {p.meta['start']} to {p.meta['target']}." in text
 
 
 def test_dial_world_and_teacher() -> None:

@@ -32,6 +32,7 @@ from acemath.toy.dial import ADD, MODULUS, PRESSES, make_dial_problem, press, ru
 from acemath.toy.world import EVAL_SYSTEM  # noqa: E402
 
 LINE = re.compile(r"Press (\d+): (\d+) -> (\d+)\.")
+CUM = re.compile(r"Keys (\d+): (\d+) -> (\d+)\.")
 SO = re.compile(r"take the dial from (\d+) to (\d+)\.")
 FWD = re.compile(r"Forward from (\d+): (.*)\.")
 BACK = re.compile(r"Back from (\d+): (.*)\.")
@@ -48,11 +49,21 @@ def meet_solution(start: int, goal: int, keys: list[int]) -> str:
             f"Both reach {shown[f]}, so the presses are {', '.join(map(str, keys))}.")
 
 
+def cumulative_solution(start: int, goal: int, keys: list[int]) -> str:
+    """Each line names every key pressed so far, so the closing sentence and the box copy the last line."""
+    shown = run(start, keys)
+    lines = [f"Keys {''.join(map(str, keys[:i + 1]))}: {shown[i]} -> {shown[i + 1]}." for i in range(len(keys))]
+    gold = "".join(map(str, keys))
+    lines.append(f"So keys {gold} take the dial from {start} to {goal}.")
+    return "\n".join(lines) + f"\nThe answer is \\boxed{{{gold}}}."
+
+
 def dial_problem(rng: random.Random, level: int, fmt: str) -> tuple[str, str, str, dict]:
-    """(question, solution, gold, meta) in format ``fmt``: plain, restate, meet or library."""
-    if fmt == "library":
+    """(question, solution, gold, meta) in format ``fmt``: plain, restate, meet, library or cumulative."""
+    if fmt in ("library", "cumulative"):
         p = make_dial_problem(rng, level)
-        return p.question, p.solution(), str(p.answer), {"start": p.start, "goal": p.target}
+        sol = p.solution() if fmt == "library" else cumulative_solution(p.start, p.target, p.keys)
+        return p.question, sol, str(p.answer), {"start": p.start, "goal": p.target}
     p = make_dial_problem(rng, level)
     start, goal, keys, n = p.start, p.target, p.keys, len(p.keys)
     q = (f"A dial shows the numbers 0 to {MODULUS - 1}. Key 1 adds {ADD} and key 2 doubles; past {MODULUS - 1} the "
@@ -95,6 +106,20 @@ def trace_kinds(meta: dict, s: str) -> set[str]:
     return out
 
 
+def cumulative_kinds(meta: dict, s: str) -> set[str]:
+    """Cumulative format: a key prefix that is not the previous one plus a key, then the restate kinds."""
+    rows = CUM.findall(s)
+    out = set()
+    prev = ""
+    for keys, _, _ in rows:
+        if keys[:-1] != prev:
+            out.add("prefix_broken")
+        prev = keys
+    steps = [(int(k[-1]), int(a), int(b)) for k, a, b in rows]
+    flat = "\n".join(f"Press {k}: {a} -> {b}." for k, a, b in steps) + "\n" + s
+    return out | trace_kinds(meta, flat)
+
+
 def meet_kinds(meta: dict, s: str) -> set[str]:
     """Meet format: halves that do not meet, a false press, a miscopied start or goal, a box other than the list."""
     fw, bk = FWD.search(s), BACK.search(s)
@@ -128,6 +153,8 @@ def main() -> None:
     fmt.add_argument("--meet", dest="fmt", action="store_const", const="meet")
     fmt.add_argument("--library", dest="fmt", action="store_const", const="library",
                      help="toy_dial's question and solution text")
+    fmt.add_argument("--cumulative", dest="fmt", action="store_const", const="cumulative",
+                     help="toy_dial's question; each solution line names all keys pressed so far")
     a = ap.parse_args()
     a.fmt = a.fmt or "plain"
     torch.set_num_threads(a.threads)
@@ -158,7 +185,7 @@ def main() -> None:
             return library_kinds(test_raw[i][1], s, H.last_box(s))
     else:
         def kinds(i, s):
-            return (meet_kinds if a.fmt == "meet" else trace_kinds)(metas[i], s)
+            return {"meet": meet_kinds, "cumulative": cumulative_kinds}.get(a.fmt, trace_kinds)(metas[i], s)
     graded = [[H.correct(x, t.gold) for x in ss] for t, ss in zip(test, out["samples"], strict=True)]
     res["diagnostics"] = H.kinds_report(graded, out["samples"], out["rewards"], kinds)
     res["times"] = {**out["times"], "total": round(time.time() - t0, 1)}

@@ -4,14 +4,14 @@ A dial counts modulo 31; key 1 adds 7 and key 2 doubles. The keys are the same i
 one press is a lookup in a fixed two-row table that a tiny model learns quickly. A question asks which
 ``k`` presses take the dial from one number to another, and only questions with exactly one such key
 sequence are kept, so the answer (the keys, e.g. ``\boxed{211}``) is unique. The solution presses the
-keys one by one and ends by saying where they take the dial::
+keys one by one, each line naming every key pressed so far, and ends by saying where they take the dial::
 
     Which 3 presses turn the dial's 20 into 23? Key 1 adds 7, key 2 doubles, mod 31.
 
-    Press 2: 20 -> 9.
-    Press 1: 9 -> 16.
-    Press 1: 16 -> 23.
-    So presses 2, 1, 1 take the dial from 20 to 23.
+    Keys 2: 20 -> 9.
+    Keys 21: 9 -> 16.
+    Keys 211: 16 -> 23.
+    So keys 211 take the dial from 20 to 23.
     The answer is \boxed{211}.
 
 Why this family exists (experiments/toy_world/NOTES.md, E16): choosing the first key needs a search over
@@ -20,6 +20,12 @@ every later line is a table lookup it gets right, so a wrong sample *honestly* e
 the question's target, and its closing sentence (copied from the question) then disagrees with its last
 line. That disagreement is local and needs no arithmetic, which is what a tiny reward model can learn
 to see: checking is easier than solving, as in real math.
+
+Each line carries the keys so far (E16j) so that the closing sentence and the box copy the last line's
+keys one line up. With one key per line ("Press 2: 20 -> 9.") a tiny policy wrote its closing keys
+from its memory of similar questions instead of gathering them from the lines: half of its *correct*
+samples had presses that missed the target, so "the presses reach the target" told a correct sample
+from a wrong one only weakly, and the RM did not learn it.
 
 The question puts the start and target before the fixed rule text, which is only 9 words long, so that
 every 13-word window of it holds both: two dial questions share a 13-gram (a decontamination candidate)
@@ -64,15 +70,16 @@ def question_text(start: int, target: int, n: int) -> str:
 
 
 def render(start: int, target: int, keys: list[int]) -> str:
-    """The solution for ``keys``: one line per press, the closing sentence and the boxed keys.
+    """The solution for ``keys``: one line per press naming the keys so far, the closing sentence and the box.
 
     The closing sentence names the question's start and target whatever the presses reach, as a solver
     that believes its answer would; for the right keys it is true.
     """
     shown = run(start, keys)
-    lines = [f"Press {k}: {a} -> {b}." for k, a, b in zip(keys, shown[:-1], shown[1:], strict=True)]
-    lines.append(f"So presses {', '.join(map(str, keys))} take the dial from {start} to {target}.")
-    lines.append(f"The answer is \\boxed{{{''.join(map(str, keys))}}}.")
+    pressed = "".join(map(str, keys))
+    lines = [f"Keys {pressed[:i + 1]}: {shown[i]} -> {shown[i + 1]}." for i in range(len(keys))]
+    lines.append(f"So keys {pressed} take the dial from {start} to {target}.")
+    lines.append(f"The answer is \\boxed{{{pressed}}}.")
     return "\n".join(lines)
 
 
