@@ -7,7 +7,9 @@ Choosing the first key needs a search over all ``2**k`` sequences; checking a wr
 per-press lookups and a comparison of its last number with the goal.
 
 Formats: plain (a, b), ``--restate`` (a closing sentence naming the start and goal; c, f, g), ``--meet`` (half the
-presses forwards, half backwards from the goal; d), ``--library`` (the ``toy_dial`` benchmark's own text; h).
+presses forwards, half backwards from the goal; d), ``--library`` (the ``toy_dial`` benchmark's own text; h, i
+with the text of the time), ``--cumulative`` (every line names the keys so far; j, now the library's text),
+``--turn`` (j with the closing sentence in the question's words; k).
 E16e (the goal "a multiple of 10") is not here: it has only 93 distinct questions.
 
     .venv/bin/python experiments/toy_world/run_dial.py --restate --steps 1000 --n-rm 3000 --rm-epochs 6 --n-test 40
@@ -33,7 +35,7 @@ from acemath.toy.world import EVAL_SYSTEM  # noqa: E402
 
 LINE = re.compile(r"Press (\d+): (\d+) -> (\d+)\.")
 CUM = re.compile(r"Keys (\d+): (\d+) -> (\d+)\.")
-SO = re.compile(r"take the dial from (\d+) to (\d+)\.")
+SO = re.compile(r"(?:take the dial from|turn the dial's) (\d+) (?:to|into) (\d+)\.")
 FWD = re.compile(r"Forward from (\d+): (.*)\.")
 BACK = re.compile(r"Back from (\d+): (.*)\.")
 PAIR_F = re.compile(r"key (\d+) gives (\d+)")
@@ -49,20 +51,25 @@ def meet_solution(start: int, goal: int, keys: list[int]) -> str:
             f"Both reach {shown[f]}, so the presses are {', '.join(map(str, keys))}.")
 
 
-def cumulative_solution(start: int, goal: int, keys: list[int]) -> str:
-    """Each line names every key pressed so far, so the closing sentence and the box copy the last line."""
+def cumulative_solution(start: int, goal: int, keys: list[int], closing: str = "take") -> str:
+    """Each line names every key pressed so far, so the closing sentence and the box copy the last line.
+
+    ``closing``: "take" ("So keys 211 take the dial from S to T.") or "turn" ("So keys 211 turn the dial's S
+    into T.", the question's own words, so that copying T from the question is the natural continuation)."""
     shown = run(start, keys)
     lines = [f"Keys {''.join(map(str, keys[:i + 1]))}: {shown[i]} -> {shown[i + 1]}." for i in range(len(keys))]
     gold = "".join(map(str, keys))
-    lines.append(f"So keys {gold} take the dial from {start} to {goal}.")
+    lines.append(f"So keys {gold} take the dial from {start} to {goal}." if closing == "take"
+                 else f"So keys {gold} turn the dial's {start} into {goal}.")
     return "\n".join(lines) + f"\nThe answer is \\boxed{{{gold}}}."
 
 
 def dial_problem(rng: random.Random, level: int, fmt: str) -> tuple[str, str, str, dict]:
     """(question, solution, gold, meta) in format ``fmt``: plain, restate, meet, library or cumulative."""
-    if fmt in ("library", "cumulative"):
+    if fmt in ("library", "cumulative", "turn"):
         p = make_dial_problem(rng, level)
-        sol = p.solution() if fmt == "library" else cumulative_solution(p.start, p.target, p.keys)
+        sol = p.solution() if fmt == "library" else cumulative_solution(
+            p.start, p.target, p.keys, "turn" if fmt == "turn" else "take")
         return p.question, sol, str(p.answer), {"start": p.start, "goal": p.target}
     p = make_dial_problem(rng, level)
     start, goal, keys, n = p.start, p.target, p.keys, len(p.keys)
@@ -103,6 +110,8 @@ def trace_kinds(meta: dict, s: str) -> set[str]:
     so = SO.findall(s)
     if so and steps and int(so[-1][1]) != steps[-1][2]:
         out.add("restated_end_differs")
+    if so and (int(so[-1][0]), int(so[-1][1])) != (meta["start"], meta["goal"]):
+        out.add("restated_misquotes_question")
     return out
 
 
@@ -155,6 +164,8 @@ def main() -> None:
                      help="toy_dial's question and solution text")
     fmt.add_argument("--cumulative", dest="fmt", action="store_const", const="cumulative",
                      help="toy_dial's question; each solution line names all keys pressed so far")
+    fmt.add_argument("--turn", dest="fmt", action="store_const", const="turn",
+                     help="--cumulative with the closing sentence in the question's words")
     a = ap.parse_args()
     a.fmt = a.fmt or "plain"
     torch.set_num_threads(a.threads)
@@ -185,7 +196,7 @@ def main() -> None:
             return library_kinds(test_raw[i][1], s, H.last_box(s))
     else:
         def kinds(i, s):
-            return {"meet": meet_kinds, "cumulative": cumulative_kinds}.get(a.fmt, trace_kinds)(metas[i], s)
+            return {"meet": meet_kinds, "cumulative": cumulative_kinds, "turn": cumulative_kinds}.get(a.fmt, trace_kinds)(metas[i], s)
     graded = [[H.correct(x, t.gold) for x in ss] for t, ss in zip(test, out["samples"], strict=True)]
     res["diagnostics"] = H.kinds_report(graded, out["samples"], out["rewards"], kinds)
     res["times"] = {**out["times"], "total": round(time.time() - t0, 1)}
