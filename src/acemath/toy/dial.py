@@ -31,6 +31,11 @@ The question puts the start and target before the fixed rule text, which is only
 every 13-word window of it holds both: two dial questions share a 13-gram (a decontamination candidate)
 only when they ask about the same two numbers. There are only about 600 distinct dial questions; the
 training pool repeats them and dedup keeps one copy of each.
+
+So few questions has a cost for the reward model (E17). In RM data sampled from the policy alone, each question
+repeats several times, and a tiny RM memorises which answer is right for each one instead of learning the
+check. Candidates from a scripted teacher (the quick-start's `rm_data` setting `teacher_samples`) show the
+mismatch cleanly; with them the RM ranks unseen test questions' samples correctly about two times in three.
 """
 
 from __future__ import annotations
