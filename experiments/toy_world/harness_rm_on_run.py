@@ -23,17 +23,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 import harness as H  # noqa: E402
 
 
-def pairwise_accuracy(correct: list[list[bool]], rewards: list[list[float]]) -> float:
-    """Of all (correct, wrong) sample pairs of one problem, the share ordered right (ties count half)."""
-    hits = pairs = 0.0
-    for cs, rs in zip(correct, rewards, strict=True):
-        pos = [r for r, c in zip(rs, cs, strict=True) if c]
-        neg = [r for r, c in zip(rs, cs, strict=True) if not c]
-        hits += sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
-        pairs += len(pos) * len(neg)
-    return round(hits / max(pairs, 1), 3)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("run", type=Path, help="a quick-start run folder")
@@ -65,18 +54,18 @@ def main() -> None:
                  "rm_loss": [round(losses[0], 3), round(sum(losses[-10:]) / 10, 3)]}
     if held_rows:
         rewards = H.score(rm, tok, [r["question"] for r in held_rows], [r["responses"] for r in held_rows])
-        res["held_out_rm_questions"] = {"questions": len(held), "pairwise": pairwise_accuracy(
+        res["held_out_rm_questions"] = {"questions": len(held), "pairwise": H.pairwise_accuracy(
             [r["correct"] for r in held_rows], rewards)}
         seen = rm_rows[:len(held_rows)]
         rewards = H.score(rm, tok, [r["question"] for r in seen], [r["responses"] for r in seen])
-        res["trained_rm_questions"] = {"rows": len(seen), "pairwise": pairwise_accuracy(
+        res["trained_rm_questions"] = {"rows": len(seen), "pairwise": H.pairwise_accuracy(
             [r["correct"] for r in seen], rewards)}
     for graded in sorted((a.run / "07-evaluate").glob("*/samples.graded.jsonl")):
         rows = [json.loads(line) for line in graded.open()]
         rewards = H.score(rm, tok, [r["question"] for r in rows], [r["responses"] for r in rows])
         correct = [r["correct"] for r in rows]
         rm8 = sum(cs[max(range(len(rs)), key=rs.__getitem__)] for cs, rs in zip(correct, rewards, strict=True))
-        res[graded.parent.name] = {"rm8": round(rm8 / len(rows), 3), "pairwise": pairwise_accuracy(correct, rewards)}
+        res[graded.parent.name] = {"rm8": round(rm8 / len(rows), 3), "pairwise": H.pairwise_accuracy(correct, rewards)}
     print(json.dumps(res, indent=1))
 
 

@@ -23,15 +23,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
 import yaml
 
-from acemath.quickstart.ablations import rm_eval
-from acemath.quickstart.stages import rm_train
-from acemath.recipe.runner import Recipe, StageContext
-from acemath.reward.data import build_groups
+sys.path.insert(0, str(Path(__file__).parent))
+import harness as H  # noqa: E402
+
+from acemath.quickstart.ablations import rm_eval  # noqa: E402
+from acemath.quickstart.stages import rm_train  # noqa: E402
+from acemath.recipe.runner import Recipe, StageContext  # noqa: E402
+from acemath.reward.data import build_groups  # noqa: E402
 
 
 def stage_dir(run: Path, name: str) -> Path:
@@ -40,8 +44,7 @@ def stage_dir(run: Path, name: str) -> Path:
 
 
 def test_pairwise_accuracy(eval_dir: Path, rm: Path) -> dict[str, float]:
-    """Per benchmark: of all (correct, wrong) sample pairs of one test problem, the share the RM orders right
-    (ties count half). A steadier measure of the RM than rm@8 on a few dozen problems."""
+    """Per benchmark: ``harness.pairwise_accuracy`` of the RM on the run's test samples."""
     from acemath.io import iter_rows
     from acemath.reward.score import RewardScorer
 
@@ -49,13 +52,7 @@ def test_pairwise_accuracy(eval_dir: Path, rm: Path) -> dict[str, float]:
     out = {}
     for graded in sorted(eval_dir.glob("*/samples.graded.jsonl")):
         rows = [r for _, r in iter_rows(graded)]
-        hits = pairs = 0.0
-        for row, rewards in zip(rows, scorer.score_rows(rows), strict=True):
-            pos = [r for r, c in zip(rewards, row["correct"], strict=True) if c]
-            neg = [r for r, c in zip(rewards, row["correct"], strict=True) if not c]
-            hits += sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
-            pairs += len(pos) * len(neg)
-        out[graded.parent.name] = round(hits / max(pairs, 1), 3)
+        out[graded.parent.name] = H.pairwise_accuracy([r["correct"] for r in rows], scorer.score_rows(rows))
     return out
 
 

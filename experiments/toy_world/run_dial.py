@@ -170,21 +170,12 @@ def main() -> None:
     a.fmt = a.fmt or "plain"
     torch.set_num_threads(a.threads)
     t0 = time.time()
-    rng = random.Random(f"dial-{a.seed}")
-    test_rng = random.Random(f"dial-test-{a.seed}")
-    test_raw = [(lv, *dial_problem(test_rng, lv, a.fmt)) for lv in PRESSES for _ in range(a.n_test)]
-    seen = {q for _, q, *_ in test_raw}
-    train_raw = [(lv, *dial_problem(rng, lv, a.fmt)) for i in range(a.n_train) for lv in [1 + i % len(PRESSES)]]
-    train_raw = [t for t in train_raw if t[1] not in seen]
-
-    def item(t):
-        lv, q, sol, gold, meta = t
-        return H.Item(f"{q} {EVAL_SYSTEM}", sol, gold, f"level{lv}")
-
-    train = [item(t) for t in train_raw]
+    test_raw, train_raw = H.draw_split(lambda rng, lv: dial_problem(rng, lv, a.fmt), "dial", a.seed, list(PRESSES),
+                                       list(PRESSES), a.n_test, a.n_train)
+    train = [H.to_item(t, EVAL_SYSTEM) for t in train_raw]
     print(train[0].question, "\n", train[0].solution, flush=True)
     rm_items, train = train[-a.n_rm:], train[:-a.n_rm]
-    test = [item(t) for t in test_raw]
+    test = [H.to_item(t, EVAL_SYSTEM) for t in test_raw]
     out = H.policy_and_rm([f"user\n{t.question}\nassistant\n{t.solution}" for t in train[:3000]], train, test,
                           rm_items, steps=a.steps, lr=a.lr, seed=a.seed, layers=a.layers, temperature=a.temp,
                           rm_epochs=a.rm_epochs, rm_lr=a.rm_lr, max_new=120)

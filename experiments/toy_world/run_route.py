@@ -99,24 +99,14 @@ def main() -> None:
     global LAYOUT
     LAYOUT = a.layout
     t0 = time.time()
-    rng = random.Random(f"route-{a.seed}")
-    test_rng = random.Random(f"route-test-{a.seed}")
-    test_raw = [(lv, *route_problem(test_rng, lv)) for lv in TEST_LEVELS for _ in range(a.n_test)]
-    seen = {q for _, q, *_ in test_raw}
-    train_levels = [0] * a.walk_parts + list(TEST_LEVELS)
-    train_raw = [(lv, *route_problem(rng, lv)) for i in range(a.n_train) for lv in [train_levels[i % len(train_levels)]]]
-    train_raw = [t for t in train_raw if t[1] not in seen]
-
-    def item(t):
-        lv, q, sol, gold, meta = t
-        return H.Item(f"{q} {EVAL_SYSTEM}", sol, gold, f"level{lv}")
-
-    train = [item(t) for t in train_raw]
+    test_raw, train_raw = H.draw_split(route_problem, "route", a.seed, TEST_LEVELS,
+                                       [0] * a.walk_parts + list(TEST_LEVELS), a.n_test, a.n_train)
+    train = [H.to_item(t, EVAL_SYSTEM) for t in train_raw]
     print(train[0].question, "\n", train[0].solution, flush=True)
     rm_items = [t for t in train[-3 * a.n_rm:] if t.tag != "level0"][-a.n_rm:]
     rm_questions = {t.question for t in rm_items}
     train = [t for t in train if t.question not in rm_questions]
-    test = [item(t) for t in test_raw]
+    test = [H.to_item(t, EVAL_SYSTEM) for t in test_raw]
     out = H.policy_and_rm([f"user\n{t.question}\nassistant\n{t.solution}" for t in train[:3000]], train, test,
                           rm_items, steps=a.steps, lr=a.lr, seed=a.seed, layers=a.layers, temperature=a.temp,
                           rm_epochs=a.rm_epochs, rm_lr=a.rm_lr, max_new=40)
