@@ -1,6 +1,6 @@
 """Time the full quick-start from an empty output folder: seconds per stage, the total, and the table.
 
-    .venv/bin/python benchmarks/quickstart.py [--out /tmp/qs_bench] [--ablations] [--runs 1]
+    .venv/bin/python benchmarks/quickstart.py [--out /tmp/qs_bench] [--recipe default] [--ablations] [--runs 1]
 
 Every run starts from an empty folder (no cached stage) and runs `acemath quickstart` in a fresh
 process, so the figure includes interpreter start-up and imports. Setting up the virtual environment
@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 
-def one_run(out: Path, ablations: bool, threads: int) -> dict:
+def one_run(out: Path, recipe: str, ablations: bool, threads: int) -> dict:
     shutil.rmtree(out, ignore_errors=True)
-    cmd = [sys.executable, "-m", "acemath", "quickstart", "--out", str(out), "--threads", str(threads)]
+    cmd = [sys.executable, "-m", "acemath", "quickstart", "--recipe", recipe, "--out", str(out), "--threads", str(threads)]
     if ablations:
         cmd.append("--ablations")
     t0 = time.perf_counter()
@@ -36,11 +36,12 @@ def one_run(out: Path, ablations: bool, threads: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="/tmp/acemath_quickstart_bench")
+    ap.add_argument("--recipe", default="default", help="a packaged quick-start recipe: default, full, dial, smoke")
     ap.add_argument("--ablations", action="store_true")
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
-    results = [one_run(Path(args.out), args.ablations, args.threads) for _ in range(args.runs)]
+    results = [one_run(Path(args.out), args.recipe, args.ablations, args.threads) for _ in range(args.runs)]
     for i, r in enumerate(results, 1):
         stages = ", ".join(f"{k} {v:.1f}" for k, v in r["stages_s"].items())
         print(f"run {i}: {r['wall_s']:.1f} s wall ({stages})")

@@ -42,9 +42,30 @@ def test_smoke_quickstart_runs_every_stage_and_reruns_from_cache(tmp_path, capsy
 
 
 def test_packaged_recipes_load():
-    for name in ("default", "full", "smoke"):
+    for name in ("default", "full", "dial", "smoke"):
         recipe = load_recipe(recipe_path(name))
         assert [s.name for s in recipe.stages][-1] == "report"
+
+
+# the dial recipe's world and its RM data settings (teacher candidates, 128 new tokens) at smoke size
+DIAL_SMOKE = ["stages.world.with.rm_problems=24", "stages.model.with.size=xs",
+              "stages.world.with.world={n_math_train: 600, n_general: 200, n_test_per_benchmark: 6, "
+              "constraint: false, benchmarks: [toy_dial]}",
+              "stages.sft.with.stage.general_stage1.max_steps=4", "stages.sft.with.stage.general_stage2.max_steps=4",
+              "stages.sft.with.stage.math.max_steps=8", "stages.rm_train.with.epochs=1"]
+
+
+def test_dial_recipe_runs_every_stage_on_the_dial_world(tmp_path, capsys):
+    out = tmp_path / "dial"
+    assert main(["quickstart", "--recipe", "dial", "--out", str(out), "--threads", "1", *DIAL_SMOKE]) == 0
+    report = json.loads((out / "08-report" / "report.json").read_text())
+    assert report["benchmarks"] == ["toy_dial"]
+    assert set(report["table"]["rm@8"]) == {"toy_dial", "Avg."}
+    graded = [json.loads(line) for line in (out / "05-rm_data" / "graded.jsonl").open()]
+    # 8 policy samples and 4 scripted-teacher candidates for every RM problem, all graded
+    assert all(row["sources"] == ["policy"] * 8 + ["teacher"] * 4 for row in graded)
+    assert all(len(row["correct"]) == 12 for row in graded)
+    assert any(c for row in graded for c, s in zip(row["correct"], row["sources"], strict=True) if s == "teacher")
 
 
 def test_two_runs_with_the_same_seed_print_the_same_table(tmp_path, capsys):

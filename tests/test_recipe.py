@@ -43,6 +43,19 @@ def test_rerun_skips_finished_stages_and_change_reruns_downstream(tmp_path):
     assert fake.CALLS[-2:] == ["numbers", "total"]  # upstream change reruns downstream
 
 
+def test_a_moved_run_folder_reuses_its_own_cached_outputs(tmp_path):
+    fake.CALLS.clear()
+    path = _write(tmp_path)
+    run_recipe(load_recipe(path), log=lambda _: None)
+    moved = tmp_path / "elsewhere" / "run"
+    moved.parent.mkdir()
+    (tmp_path / "run").rename(moved)
+    out = run_recipe(load_recipe(path, {"out": str(moved)}), log=lambda _: None)
+    assert fake.CALLS == ["numbers", "total"]  # nothing reran
+    assert out["total"]["total"].resolve() == (moved / "02-total" / "total.json").resolve()
+    assert json.loads(out["total"]["total"].read_text()) == 6
+
+
 def test_failure_names_stage_and_keeps_finished_work(tmp_path):
     fake.CALLS.clear()
     path = _write(tmp_path, fail=True)
@@ -121,9 +134,13 @@ def test_packaged_quickstart_recipes_extend_the_default():
 
     default = {s.name: s.config for s in load_recipe(recipe_path("default"), include=("ablations",)).stages}
     full = {s.name: s.config for s in load_recipe(recipe_path("full"), include=("ablations",)).stages}
+    dial = {s.name: s.config for s in load_recipe(recipe_path("dial"), include=("ablations",)).stages}
     assert full["sft"]["stage"]["math"]["max_steps"] == 1200 > default["sft"]["stage"]["math"]["max_steps"]
-    # the ablations train as long as the recipe's own main stages
-    for recipe in (default, full):
+    assert dial["world"]["world"]["benchmarks"] == ["toy_dial"]
+    # the ablations train, sample and score like the recipe's own main stages
+    for recipe in (default, full, dial):
         assert recipe["sft_single"]["stage"]["math"] == recipe["sft_skip"]["stage"]["math"] == recipe["sft"]["stage"]["math"]
         assert recipe["sft_single"]["stage"]["general_single"]["max_steps"] == recipe["sft"]["general_steps_both"]
-    assert set(RECIPES) == {"default", "full", "smoke"}
+        assert recipe["eval_single"]["max_tokens"] == recipe["eval_skip"]["max_tokens"] == recipe["evaluate"]["max_tokens"]
+        assert recipe["rm_pairwise"] == {**recipe["rm_train"], "loss": "pairwise"} and recipe["rm_sorted"] == recipe["rm_train"]
+    assert set(RECIPES) == {"default", "full", "dial", "smoke"}

@@ -229,7 +229,7 @@ def run_recipe(recipe: Recipe, *, log: Callable[[str], None] = print, force: boo
         stage_dir = out / f"{i:02d}-{spec.name}"
         record_path = stage_dir / "stage.json"
         prefix = f"[{i}/{len(recipe.stages)}] {spec.name} ({spec.kind})"
-        cached = _cached_outputs(record_path, key) if not force else None
+        cached = _cached_outputs(record_path, key, out) if not force else None
         if cached is not None:
             outputs[spec.name] = cached
             timings[spec.name] = {"cached": True, "key": key}
@@ -262,7 +262,7 @@ def run_recipe(recipe: Recipe, *, log: Callable[[str], None] = print, force: boo
         resolved = {name: Path(p) for name, p in produced.items()}
         write_json(record_path, {"stage": spec.name, "kind": spec.kind, "key": key, "seconds": round(seconds, 2),
                                  "config": spec.config, "inputs": spec.inputs,
-                                 "outputs": {k: str(v) for k, v in resolved.items()}})
+                                 "outputs": {k: _portable(v, out) for k, v in resolved.items()}})
         outputs[spec.name] = resolved
         timings[spec.name] = {"cached": False, "seconds": round(seconds, 2), "key": key}
         log(f"{prefix}: done in {seconds:.1f}s")
@@ -270,7 +270,19 @@ def run_recipe(recipe: Recipe, *, log: Callable[[str], None] = print, force: boo
     return outputs
 
 
-def _cached_outputs(record_path: Path, key: str) -> dict[str, Path] | None:
+def _portable(path: Path, out: Path) -> str:
+    """An output path as the stage record stores it: relative to the run folder when it lies inside it, so a
+    run folder that is moved or copied still finds (and uses) its own outputs; absolute otherwise."""
+    try:
+        return path.resolve().relative_to(out.resolve()).as_posix()
+    except ValueError:
+        return str(path.resolve())
+
+
+def _cached_outputs(record_path: Path, key: str, out: Path) -> dict[str, Path] | None:
+    """The outputs of a finished stage whose key matches, or None. Paths are read relative to the run folder
+    (records written before paths were stored that way hold them relative to the working directory, which
+    ``out / path`` no longer finds: those stages rerun once)."""
     if not record_path.exists():
         return None
     try:
@@ -279,7 +291,7 @@ def _cached_outputs(record_path: Path, key: str) -> dict[str, Path] | None:
         return None
     if record.get("key") != key:
         return None
-    outs = {k: Path(v) for k, v in record.get("outputs", {}).items()}
+    outs = {k: out / v for k, v in record.get("outputs", {}).items()}  # an absolute v stays absolute
     if not all(p.exists() for p in outs.values()):
         return None
     return outs
