@@ -295,6 +295,15 @@ def load_saved_run(run_dir):
     return data, tok, model
 
 
+def loss_ends(losses: list[float]) -> list[float] | None:
+    """The first loss and the mean of the last ten, or None when no step ran (no RM problem had both a correct
+    and a wrong sample, so there was no group to train on)."""
+    if not losses:
+        return None
+    tail = losses[-10:]
+    return [round(losses[0], 3), round(sum(tail) / len(tail), 3)]
+
+
 def rm_on_saved_run(model, tok, data, groups, *, epochs: int, lr: float, seed: int) -> dict:
     """Train a listwise RM from ``model`` on ``groups`` and score the saved run's test samples: loss, time,
     greedy / mean / maj@8 / rm@8 / pass@8 per toy benchmark and overall, and the rewards themselves."""
@@ -305,7 +314,7 @@ def rm_on_saved_run(model, tok, data, groups, *, epochs: int, lr: float, seed: i
     test = [Item(**t) for t in data["test"]]
     rewards = score(rm, tok, [t.question for t in test], data["samples"])
     res: dict = {"groups": len(groups), "rm_train_s": round(t_train, 1),
-                 "rm_loss": [round(rl[0], 3), round(sum(rl[-10:]) / 10, 3)]}
+                 "rm_loss": loss_ends(rl)}
     res.update(metrics_by_tag(test, data["greedy"], data["samples"], rewards))
     res["rewards"] = rewards
     return res

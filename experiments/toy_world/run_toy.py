@@ -200,7 +200,7 @@ def main() -> None:
     rewards = H.score(rm, tok, [t.question for t in test], samples)
     times["score"] = round(time.time() - t1, 1)
     res: dict = {"args": vars(a), "groups": len(groups), "sft_loss_end": round(sum(losses[-50:]) / 50, 3),
-                 "rm_loss": [round(rl[0], 3), round(sum(rl[-10:]) / 10, 3)]}
+                 "rm_loss": H.loss_ends(rl)}
     res.update(H.metrics_by_tag(test, greedy, samples, rewards))
     times["total"] = round(time.time() - t0, 1)
     res["times"] = times
