@@ -12,8 +12,9 @@ model, and scores the policy's test samples with the ``rm_eval`` stage.
 
 Also the tool for RM-only sweeps on one saved run (session 5, E17): ``--backbone`` defaults to ``--policy``,
 ``--per-problem N`` regroups the policy's graded RM samples (N responses per group), ``--problems N`` keeps the
-groups of the first N RM problems, and ``--set key=value`` overrides the ``rm_train`` stage's settings
-(``lr``, ``epochs``, ``max_steps``, ``batch_size``, ``loss``, ``warmup_steps``, ...).
+groups of the first N RM problems, ``--questions N`` those of the first N distinct questions (E18), and
+``--set key=value`` overrides the ``rm_train`` stage's settings (``lr``, ``epochs``, ``max_steps``, ``batch_size``,
+``loss``, ``warmup_steps``, ...).
 
     .venv/bin/python experiments/toy_world/rm_from_other.py --policy /tmp/qs_d6 --per-problem 8 --problems 1000 \
         --set lr=3e-3 --set epochs=2
@@ -63,6 +64,7 @@ def main() -> None:
     ap.add_argument("--groups-from", choices=["policy", "backbone", "both"], default="policy")
     ap.add_argument("--per-problem", type=int, help="regroup the policy's graded RM samples, N responses per group")
     ap.add_argument("--problems", type=int, help="keep the groups of the first N RM problems")
+    ap.add_argument("--questions", type=int, help="keep the groups of the first N distinct questions (E18)")
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="an rm_train setting")
@@ -83,6 +85,11 @@ def main() -> None:
         text = "".join(p.read_text() for p in groups[a.groups_from])
     if a.problems:  # group ids are "rm-NNNNN", the RM problem's index
         text = "".join(line + "\n" for line in text.splitlines() if int(json.loads(line)["id"][3:]) < a.problems)
+    if a.questions:  # distinct questions in order of first appearance
+        seen: dict[str, int] = {}
+        for line in text.splitlines():
+            seen.setdefault(json.loads(line)["prompt"], len(seen))
+        text = "".join(line + "\n" for line in text.splitlines() if seen[json.loads(line)["prompt"]] < a.questions)
     data.write_text(text)
     settings = {"lr": a.lr, "epochs": a.epochs, "batch_size": 8, "max_length": 256}
     settings.update({k: yaml.safe_load(v) for k, v in (kv.split("=", 1) for kv in a.set)})
@@ -102,6 +109,7 @@ def main() -> None:
     policy = json.loads((stage_dir(a.policy, "evaluate") / "metrics.json").read_text())
     print(json.dumps({"rm_at_8_other_backbone": json.loads(Path(res["rm_eval"]).read_text()),
                       "settings": settings, "per_problem": a.per_problem, "problems": a.problems,
+                      "questions": a.questions,
                       "rm_train_s": round(t_train, 1), "groups": sum(1 for _ in data.open()),
                       "test_pairwise_accuracy": pairwise,
                       "train": {k: train[k] for k in train if "loss" in k or k in ("train_top1", "steps")},
