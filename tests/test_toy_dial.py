@@ -72,6 +72,16 @@ def test_dial_world_and_teacher() -> None:
         build_world(ToyWorldConfig(n_math_train=10, n_general=1, n_test_per_benchmark=5000, benchmarks=("toy_dial",)))
 
 
+def test_levels_are_checked_per_benchmark() -> None:
+    """toy_dial's level 4 (5 presses) exists only for the dial; the arithmetic benchmarks reject it by name."""
+    w = build_world(ToyWorldConfig(n_math_train=40, n_general=1, n_test_per_benchmark=8, levels=(1, 4),
+                                   benchmarks=("toy_dial",), constraint=False))
+    assert {len(p.keys) for p in w.test} == {PRESSES[1], PRESSES[4]}
+    with pytest.raises(ValueError, match="unknown toy level 4 for toy_word"):
+        build_world(ToyWorldConfig(n_math_train=4, n_general=1, n_test_per_benchmark=2, levels=(1, 4),
+                                   benchmarks=("toy_dial", "toy_word")))
+
+
 def test_decontamination_flags_only_questions_about_the_same_numbers() -> None:
     """Every 13-word window of a dial question holds its start and target, so template overlap alone
     does not make two different dial questions look like a leak."""

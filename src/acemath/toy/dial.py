@@ -49,7 +49,7 @@ from acemath.toy.math_problems import MathProblem
 
 MODULUS = 31
 ADD = 7
-PRESSES: dict[int, int] = {1: 2, 2: 3, 3: 4}  # level -> number of presses
+PRESSES: dict[int, int] = {1: 2, 2: 3, 3: 4, 4: 5}  # level -> number of presses (level 4: E18, not in a recipe)
 KEYS = (1, 2)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from acemath.benchmarks import Problem
+from acemath.toy.dial import PRESSES
 from acemath.toy.general import make_general_task
 from acemath.toy.math_problems import BENCHMARK_NAMES, LEVELS, TEMPLATES, MathProblem, make_problem
 
@@ -67,9 +68,11 @@ def _draw(rng: random.Random, n: int, cfg: ToyWorldConfig) -> list[MathProblem]:
 
 def build_world(cfg: ToyWorldConfig | None = None) -> ToyWorld:
     cfg = cfg or ToyWorldConfig()
-    for lv in cfg.levels:
-        if lv not in LEVELS:
-            raise ValueError(f"unknown toy level {lv}; known: {sorted(LEVELS)}")
+    for b in cfg.benchmarks:  # toy_dial's levels are press counts, the others' number ranges
+        known = sorted(PRESSES) if b == "toy_dial" else sorted(LEVELS)
+        for lv in cfg.levels:
+            if lv not in known:
+                raise ValueError(f"unknown toy level {lv} for {b}; known: {known}")
     test_rng = random.Random(f"toy-test-{cfg.seed}")
     test: list[MathProblem] = []
     seen: set[str] = set()
