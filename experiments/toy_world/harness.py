@@ -351,7 +351,7 @@ def policy_and_rm(tok_texts: list[str], train: list[Item], test: list[Item], rm_
     rewards = score(rm, tok, questions, samples)
     return {"greedy": greedy, "samples": samples, "rewards": rewards, "groups": len(groups), "times": times,
             "sft_loss_end": round(sum(losses[-50:]) / max(1, len(losses[-50:])), 3),
-            "rm_loss": [round(rm_losses[0], 3), round(sum(rm_losses[-10:]) / len(rm_losses[-10:]), 3)]}
+            "rm_loss": loss_ends(rm_losses)}
 
 
 def draw_split(draw, name: str, seed: int, test_levels, train_levels, n_test: int, n_train: int):

@@ -51,7 +51,7 @@ def main() -> None:
     losses = H.train_rm(rm, tok, groups, epochs=a.epochs, lr=a.lr, log_every=50)
     t_train = time.time() - t0
     res: dict = {"args": {k: str(v) for k, v in vars(a).items()}, "groups": len(groups), "rm_train_s": round(t_train, 1),
-                 "rm_loss": [round(losses[0], 3), round(sum(losses[-10:]) / 10, 3)]}
+                 "rm_loss": H.loss_ends(losses)}
     if held_rows:
         rewards = H.score(rm, tok, [r["question"] for r in held_rows], [r["responses"] for r in held_rows])
         res["held_out_rm_questions"] = {"questions": len(held), "pairwise": H.pairwise_accuracy(
