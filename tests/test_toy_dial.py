@@ -1,4 +1,5 @@
-"""toy_dial: dial puzzles whose wrong answers are visible against the question (experiments NOTES E16)."""
+"""The dials (toy_dial, toy_letter_dial): puzzles whose wrong answers are visible against the question
+(experiments NOTES E16, E19)."""
 
 from __future__ import annotations
 
@@ -12,58 +13,89 @@ from acemath.curation.decontam import build_index
 from acemath.curation.text import words
 from acemath.grading.boxed import last_boxed
 from acemath.toy import ToyWorldConfig, build_world
-from acemath.toy.dial import MODULUS, PRESSES, make_dial_problem, press, run
+from acemath.toy.dial import DIALS, LETTER_DIAL, MODULUS, PRESSES, DialRules, make_dial_problem, press
 from acemath.toy.teachers import scripted_teacher, wrong_response
 
-LINE = re.compile(r"Keys (\d+): (\d+) -> (\d+)\.")
+LINE = re.compile(r"Keys (\d+)(?: for (\w))?: (\w+)(?: ([+x]\d))? -> (\w+)\.")
 
 
-def test_press_table() -> None:
+def test_press_tables() -> None:
     assert [press(x, 1) for x in (0, 23, 24, 30)] == [7, 30, 0, 6]
     assert [press(x, 2) for x in (0, 15, 16, 30)] == [0, 30, 1, 29]
+    assert [LETTER_DIAL.press(x, 1) for x in (0, 18, 19, 25)] == [7, 25, 0, 6]
+    assert [LETTER_DIAL.press(x, 2) for x in (0, 8, 9, 25)] == [0, 24, 1, 23]
+    assert [LETTER_DIAL.show(x) for x in (0, 7, 25)] == ["A", "H", "Z"]
+    for dial in DIALS.values():  # every key is a bijection of the dial's places
+        assert all(sorted(dial.press(x, k) for x in range(dial.modulus)) == list(range(dial.modulus)) for k in (1, 2))
     with pytest.raises(ValueError, match="unknown dial key"):
         press(3, 3)
 
 
+def _place(dial: DialRules, shown: str) -> int:
+    assert shown == dial.show(int(shown) if shown.isdigit() else ord(shown) - ord("A"))
+    return int(shown) if shown.isdigit() else ord(shown) - ord("A")
+
+
+@pytest.mark.parametrize("benchmark", sorted(DIALS))
 @pytest.mark.parametrize("level", sorted(PRESSES))
-def test_solution_is_the_unique_key_sequence(level: int) -> None:
+def test_solution_is_the_unique_key_sequence(benchmark: str, level: int) -> None:
+    dial = DIALS[benchmark]
     rng = random.Random(level)
     for _ in range(40):
-        p = make_dial_problem(rng, level)
+        p = make_dial_problem(rng, level, benchmark)
         start, target = p.meta["start"], p.meta["target"]
-        assert f"dial's {start} into {target}?" in p.question and f"Which {PRESSES[level]} presses" in p.question
+        assert f"dial's {dial.show(start)} into {dial.show(target)}?" in p.question
+        assert f"Which {PRESSES[level]} presses" in p.question and p.benchmark == benchmark
         hits = ["".join(map(str, ks)) for ks in itertools.product((1, 2), repeat=PRESSES[level])
-                if run(start, ks)[-1] == target]
+                if dial.run(start, ks)[-1] == target]
         assert hits == [str(p.answer)]
         sol = p.solution()
         assert last_boxed(sol) == str(p.answer)
         lines = LINE.findall(sol)
         assert len(lines) == PRESSES[level]
         shown = start
-        for i, (pressed, a, b) in enumerate(lines):
-            assert pressed == str(p.answer)[:i + 1] and int(a) == shown and press(shown, int(pressed[-1])) == int(b)
-            shown = int(b)
-        assert shown == target and f"So keys {p.answer} take the dial from {start} to {target}." in sol
+        for i, (pressed, goal, a, op, b) in enumerate(lines):
+            assert pressed == str(p.answer)[:i + 1] and _place(dial, a) == shown
+            assert op == (dial.op(int(pressed[-1])) if dial.op_in_line else "")
+            assert goal == (dial.show(target) if dial.goal_in_line else "")
+            assert dial.press(shown, int(pressed[-1])) == _place(dial, b)
+            shown = _place(dial, b)
+        closing = f"So keys {p.answer} take the dial from {dial.show(start)} to {dial.show(target)}."
+        assert shown == target and (closing in sol) != dial.goal_in_line
 
 
-def test_a_slipped_solution_is_wrong_and_visibly_so() -> None:
+@pytest.mark.parametrize("benchmark", sorted(DIALS))
+def test_a_slipped_solution_is_wrong_and_visibly_so(benchmark: str) -> None:
+    dial = DIALS[benchmark]
     rng = random.Random(0)
     for level in PRESSES:
-        p = make_dial_problem(rng, level)
+        p = make_dial_problem(rng, level, benchmark)
         for seed in range(10):
             text, answer = wrong_response(p, random.Random(seed))
             assert answer != str(p.answer) and last_boxed(text) == answer
-            pressed, _, last_shown = LINE.findall(text)[-1]
-            # the presses are followed honestly, so they miss the target the closing sentence still names
-            assert pressed == answer and int(last_shown) != p.meta["target"]
-            assert f"So keys {answer} take the dial from {p.meta['start']} to {p.meta['target']}." in text
+            pressed, goal, _, _, last_shown = LINE.findall(text)[-1]
+            # the presses are followed honestly, so they miss the target that the closing sentence (number
+            # dial) or the last line itself (letter dial) still names
+            assert pressed == answer and _place(dial, last_shown) != p.meta["target"]
+            start, target = dial.show(p.meta["start"]), dial.show(p.meta["target"])
+            if dial.goal_in_line:
+                assert goal == target and "So keys" not in text
+            else:
+                assert f"So keys {answer} take the dial from {start} to {target}." in text
+
+
+def test_unknown_dial_is_named() -> None:
+    with pytest.raises(ValueError, match="unknown dial 'toy_clock'"):
+        make_dial_problem(random.Random(0), 1, "toy_clock")
 
 
 def test_dial_world_and_teacher() -> None:
     w = build_world(ToyWorldConfig(n_math_train=300, n_general=10, n_test_per_benchmark=12,
-                                   benchmarks=("toy_dial", "toy_word"), constraint=False))
-    dial = [p for p in w.test if p.benchmark == "toy_dial"]
-    assert len(dial) == 12 and {p.level for p in dial} == {1, 2, 3}
+                                   benchmarks=("toy_dial", "toy_letter_dial", "toy_word"), constraint=False))
+    for benchmark in DIALS:
+        dial = [p for p in w.test if p.benchmark == benchmark]
+        assert len(dial) == 12 and {p.level for p in dial} == {1, 2, 3}
+    assert all(re.search(r"dial's [A-Z] into [A-Z]\?", p.question) for p in w.train if p.benchmark == "toy_letter_dial")
     assert not {p.question for p in w.test} & {p.question for p in w.train}
     teacher = scripted_teacher(w.train, name="t", error_rate=0.0)
     q = next(p for p in w.train if p.benchmark == "toy_dial")
@@ -82,15 +114,16 @@ def test_levels_are_checked_per_benchmark() -> None:
                                    benchmarks=("toy_dial", "toy_word")))
 
 
-def test_decontamination_flags_only_questions_about_the_same_numbers() -> None:
+@pytest.mark.parametrize("benchmark", sorted(DIALS))
+def test_decontamination_flags_only_questions_about_the_same_numbers(benchmark: str) -> None:
     """Every 13-word window of a dial question holds its start and target, so template overlap alone
     does not make two different dial questions look like a leak."""
     rng = random.Random(5)
-    test = [make_dial_problem(rng, 1 + i % 3) for i in range(40)]
-    index = build_index({"toy_dial": [(f"d{i}", p.question) for i, p in enumerate(test)]})
+    test = [make_dial_problem(rng, 1 + i % 3, benchmark) for i in range(40)]
+    index = build_index({benchmark: [(f"d{i}", p.question) for i, p in enumerate(test)]})
     pairs = {(p.meta["start"], p.meta["target"]) for p in test}
     for _ in range(200):
-        p = make_dial_problem(rng, 1 + rng.randrange(3))
+        p = make_dial_problem(rng, 1 + rng.randrange(3), benchmark)
         ids = index.hasher.ids(words(p.question))
         match = index.confirm(ids, index.candidates([ids])[0])
         assert (match is not None) == ((p.meta["start"], p.meta["target"]) in pairs), p.question

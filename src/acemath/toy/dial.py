@@ -36,56 +36,122 @@ So few questions has a cost for the reward model (E17). In RM data sampled from 
 repeats several times, and a tiny RM memorises which answer is right for each one instead of learning the
 check. Candidates from a scripted teacher (the quick-start's `rm_data` setting `teacher_samples`) show the
 mismatch cleanly; with them the RM ranks unseen test questions' samples correctly about two times in three.
+
+The letter dial (``toy_letter_dial``, NOTES E19) is the same puzzle on a dial of 26 letters (key 1 adds 7, key 2
+triples, A = 0), written so that a tiny policy traces it honestly and a tiny RM checks it within a few hundred
+steps::
+
+    Which 3 presses turn the dial's M into R? Key 1 adds 7, key 2 triples, mod 26.
+
+    Keys 2 for R: M x3 -> K.
+    Keys 21 for R: K +7 -> R.
+    The answer is \boxed{21}.
+
+* A letter is one token where a number up to 30 is two (the tiny tokenizer splits digits, as Qwen's does), so
+  each check compares one token with one token; a probe RM learned the check on held-out questions in 400 steps
+  where the number dial stalled (E19 ``check_probe.py``).
+* Each line names its press next to the place it acts on (``K +7 -> R``), so the lookup reads adjacent tokens;
+  without it the policy wrote the key digits at random (E19 l1).
+* Each line names the goal *before* its press, so the goal is copied from the question (or the line above)
+  before the line's result exists. A wrong key sequence therefore ends in a line whose goal and result differ
+  two tokens apart, the local mismatch the RM learns; with the number dial's closing sentence the policy copied
+  its last line's place into the sentence and the mismatch moved 40 tokens back into the question (E19 l2).
+  The closing sentence is dropped: the box copies the last line's keys.
 """
 
 from __future__ import annotations
 
 import itertools
 import random
+import string
 from dataclasses import dataclass, field
 from typing import Any
 
 from acemath.toy.math_problems import MathProblem
 
-MODULUS = 31
-ADD = 7
 PRESSES: dict[int, int] = {1: 2, 2: 3, 3: 4, 4: 5}  # level -> number of presses (level 4: E18, not in a recipe)
 KEYS = (1, 2)
 
 
+@dataclass(frozen=True)
+class DialRules:
+    """One dial: its benchmark name, how many places it has, and what its two keys do."""
+
+    benchmark: str
+    modulus: int
+    add: int  # key 1 adds this
+    times: int  # key 2 multiplies by this (coprime to the modulus, so every press is a bijection)
+    times_word: str
+    letters: bool = False  # show a place as a capital letter (A = 0) instead of a number
+    rule_text: str = ""
+    op_in_line: bool = False  # each line names its press ("K +7 -> R"), next to the place it acts on
+    goal_in_line: bool = False  # each line names the target before its press ("Keys 21 for X: ..."); no closing
+
+    def op(self, key: int) -> str:
+        return f"+{self.add}" if key == 1 else f"x{self.times}"
+
+    def show(self, value: int) -> str:
+        return string.ascii_uppercase[value] if self.letters else str(value)
+
+    def press(self, value: int, key: int) -> int:
+        """The dial after pressing ``key`` (1: add, 2: multiply), modulo the number of places."""
+        if key == 1:
+            return (value + self.add) % self.modulus
+        if key == 2:
+            return (self.times * value) % self.modulus
+        raise ValueError(f"unknown dial key {key}")
+
+    def run(self, start: int, keys: tuple[int, ...] | list[int]) -> list[int]:
+        """Every place the dial shows, from ``start`` through each press."""
+        shown = [start]
+        for k in keys:
+            shown.append(self.press(shown[-1], k))
+        return shown
+
+    def question_text(self, start: int, target: int, n: int) -> str:
+        return f"Which {n} presses turn the dial's {self.show(start)} into {self.show(target)}? {self.rule_text}"
+
+    def render(self, start: int, target: int, keys: list[int]) -> str:
+        """The solution for ``keys``: one line per press naming the keys so far, the closing sentence and the box.
+
+        The closing sentence names the question's start and target whatever the presses reach, as a solver
+        that believes its answer would; for the right keys it is true.
+        """
+        shown = [self.show(v) for v in self.run(start, keys)]
+        pressed = "".join(map(str, keys))
+        ops = [f" {self.op(k)}" if self.op_in_line else "" for k in keys]
+        goal = f" for {self.show(target)}" if self.goal_in_line else ""
+        lines = [f"Keys {pressed[:i + 1]}{goal}: {shown[i]}{ops[i]} -> {shown[i + 1]}." for i in range(len(keys))]
+        if not self.goal_in_line:
+            lines.append(f"So keys {pressed} take the dial from {self.show(start)} to {self.show(target)}.")
+        lines.append(f"The answer is \\boxed{{{pressed}}}.")
+        return "\n".join(lines)
+
+
+NUMBER_DIAL = DialRules("toy_dial", 31, 7, 2, "doubles", rule_text="Key 1 adds 7, key 2 doubles, mod 31.")
+LETTER_DIAL = DialRules("toy_letter_dial", 26, 7, 3, "triples", letters=True, op_in_line=True, goal_in_line=True,
+                        rule_text="Key 1 adds 7, key 2 triples, mod 26.")
+DIALS: dict[str, DialRules] = {d.benchmark: d for d in (NUMBER_DIAL, LETTER_DIAL)}
+MODULUS = NUMBER_DIAL.modulus
+ADD = NUMBER_DIAL.add
+
+
 def press(value: int, key: int) -> int:
-    """The dial after pressing ``key`` (1: add 7, 2: double), modulo 31."""
-    if key == 1:
-        return (value + ADD) % MODULUS
-    if key == 2:
-        return (2 * value) % MODULUS
-    raise ValueError(f"unknown dial key {key}")
+    """The number dial after pressing ``key`` (1: add 7, 2: double), modulo 31."""
+    return NUMBER_DIAL.press(value, key)
 
 
 def run(start: int, keys: tuple[int, ...] | list[int]) -> list[int]:
-    """Every number the dial shows, from ``start`` through each press."""
-    shown = [start]
-    for k in keys:
-        shown.append(press(shown[-1], k))
-    return shown
+    """Every number the number dial shows, from ``start`` through each press."""
+    return NUMBER_DIAL.run(start, keys)
 
 
 def question_text(start: int, target: int, n: int) -> str:
-    return f"Which {n} presses turn the dial's {start} into {target}? Key 1 adds {ADD}, key 2 doubles, mod {MODULUS}."
+    return NUMBER_DIAL.question_text(start, target, n)
 
 
 def render(start: int, target: int, keys: list[int]) -> str:
-    """The solution for ``keys``: one line per press naming the keys so far, the closing sentence and the box.
-
-    The closing sentence names the question's start and target whatever the presses reach, as a solver
-    that believes its answer would; for the right keys it is true.
-    """
-    shown = run(start, keys)
-    pressed = "".join(map(str, keys))
-    lines = [f"Keys {pressed[:i + 1]}: {shown[i]} -> {shown[i + 1]}." for i in range(len(keys))]
-    lines.append(f"So keys {pressed} take the dial from {start} to {target}.")
-    lines.append(f"The answer is \\boxed{{{pressed}}}.")
-    return "\n".join(lines)
+    return NUMBER_DIAL.render(start, target, keys)
 
 
 @dataclass
@@ -93,6 +159,10 @@ class DialProblem(MathProblem):
     """A dial puzzle. ``answer`` is the key sequence read as a number (keys 2, 1, 1 -> 211)."""
 
     keys: list[int] = field(default_factory=list)
+
+    @property
+    def rules(self) -> DialRules:
+        return DIALS[self.benchmark]
 
     @property
     def start(self) -> int:
@@ -104,10 +174,10 @@ class DialProblem(MathProblem):
 
     @property
     def steps(self) -> list[str]:
-        return render(self.start, self.target, self.keys).splitlines()[:-1]
+        return self.rules.render(self.start, self.target, self.keys).splitlines()[:-1]
 
     def solution(self, check: bool = False, labels: bool = False) -> str:
-        return render(self.start, self.target, self.keys)
+        return self.rules.render(self.start, self.target, self.keys)
 
     def wrong_solution(self, rng: random.Random) -> tuple[str, str]:
         """A teacher's slip: one key flipped, the presses then followed honestly. Because the right key
@@ -115,20 +185,23 @@ class DialProblem(MathProblem):
         keys = list(self.keys)
         i = rng.randrange(len(keys))
         keys[i] = 3 - keys[i]
-        return render(self.start, self.target, keys), "".join(map(str, keys))
+        return self.rules.render(self.start, self.target, keys), "".join(map(str, keys))
 
 
-def make_dial_problem(rng: random.Random, level: int) -> DialProblem:
+def make_dial_problem(rng: random.Random, level: int, benchmark: str = "toy_dial") -> DialProblem:
     """Draw a dial puzzle with ``PRESSES[level]`` presses and exactly one key sequence that solves it."""
     if level not in PRESSES:
         raise ValueError(f"unknown dial level {level}; known: {sorted(PRESSES)}")
+    if benchmark not in DIALS:
+        raise ValueError(f"unknown dial {benchmark!r}; known: {sorted(DIALS)}")
+    rules = DIALS[benchmark]
     n = PRESSES[level]
     while True:
-        start = rng.randrange(MODULUS)
+        start = rng.randrange(rules.modulus)
         keys = [rng.choice(KEYS) for _ in range(n)]
-        target = run(start, keys)[-1]
-        if sum(run(start, ks)[-1] == target for ks in itertools.product(KEYS, repeat=n)) == 1:
+        target = rules.run(start, keys)[-1]
+        if sum(rules.run(start, ks)[-1] == target for ks in itertools.product(KEYS, repeat=n)) == 1:
             break
     meta: dict[str, Any] = {"start": start, "target": target}
-    return DialProblem(question=question_text(start, target, n), ops=[], answer=int("".join(map(str, keys))),
-                       benchmark="toy_dial", level=level, template="dial", meta=meta, keys=keys)
+    return DialProblem(question=rules.question_text(start, target, n), ops=[], answer=int("".join(map(str, keys))),
+                       benchmark=benchmark, level=level, template="dial", meta=meta, keys=keys)

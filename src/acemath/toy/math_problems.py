@@ -252,17 +252,17 @@ TEMPLATES: dict[str, dict[str, Callable[[random.Random, Level], tuple[str, _Chai
 INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
 
 
-SEARCH_BENCHMARKS = ("toy_dial",)  # built elsewhere (acemath.toy.dial): not arithmetic chains
+SEARCH_BENCHMARKS = ("toy_dial", "toy_letter_dial")  # built elsewhere (acemath.toy.dial): not arithmetic chains
 BENCHMARK_NAMES: tuple[str, ...] = tuple(sorted([*TEMPLATES, *SEARCH_BENCHMARKS]))
 
 
 def make_problem(rng: random.Random, benchmark: str, level: int, *, constraint: bool = True) -> MathProblem:
     """Draw one problem. ``constraint`` appends a checkable property of the answer to the question
     (arithmetic benchmarks only: a dial puzzle's answer is a key sequence)."""
-    if benchmark == "toy_dial":
+    if benchmark in SEARCH_BENCHMARKS:
         from acemath.toy.dial import make_dial_problem
 
-        return make_dial_problem(rng, level)
+        return make_dial_problem(rng, level, benchmark)
     if benchmark not in TEMPLATES:
         raise ValueError(f"unknown toy benchmark {benchmark!r}; known: {', '.join(BENCHMARK_NAMES)}")
     templates = TEMPLATES[benchmark]

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from acemath.benchmarks import Problem
-from acemath.toy.dial import PRESSES
+from acemath.toy.dial import DIALS, PRESSES
 from acemath.toy.general import make_general_task
 from acemath.toy.math_problems import BENCHMARK_NAMES, LEVELS, TEMPLATES, MathProblem, make_problem
 
 TOY_BENCHMARKS: tuple[str, ...] = tuple(sorted(TEMPLATES))  # the default world: arithmetic word problems
-ALL_TOY_BENCHMARKS: tuple[str, ...] = BENCHMARK_NAMES  # also toy_dial (acemath.toy.dial), chosen by name
+ALL_TOY_BENCHMARKS: tuple[str, ...] = BENCHMARK_NAMES  # also the dials (acemath.toy.dial), chosen by name
 EVAL_SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}."
 GENERAL_SYSTEM = "You are a helpful assistant."
 
@@ -68,8 +68,8 @@ def _draw(rng: random.Random, n: int, cfg: ToyWorldConfig) -> list[MathProblem]:
 
 def build_world(cfg: ToyWorldConfig | None = None) -> ToyWorld:
     cfg = cfg or ToyWorldConfig()
-    for b in cfg.benchmarks:  # toy_dial's levels are press counts, the others' number ranges
-        known = sorted(PRESSES) if b == "toy_dial" else sorted(LEVELS)
+    for b in cfg.benchmarks:  # a dial's levels are press counts, the others' number ranges
+        known = sorted(PRESSES) if b in DIALS else sorted(LEVELS)
         for lv in cfg.levels:
             if lv not in known:
                 raise ValueError(f"unknown toy level {lv} for {b}; known: {known}")
