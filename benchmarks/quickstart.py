@@ -36,7 +36,7 @@ def one_run(out: Path, recipe: str, ablations: bool, threads: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="/tmp/acemath_quickstart_bench")
-    ap.add_argument("--recipe", default="default", help="a packaged quick-start recipe: default, full, dial, smoke")
+    ap.add_argument("--recipe", default="default", help="a packaged quick-start recipe: default, arith, full, dial, smoke")
     ap.add_argument("--ablations", action="store_true")
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)

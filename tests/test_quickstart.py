@@ -25,6 +25,10 @@ def test_smoke_quickstart_runs_every_stage_and_reruns_from_cache(tmp_path, capsy
         assert all(0 <= v <= 100 for v in table[metric].values())
     for b in report["benchmarks"]:  # the invariants that hold whatever the model learned
         assert table["pass@8"][b] >= table["rm@8"][b] and table["pass@8"][b] >= table["maj@8"][b]
+        assert table["pass@8"][b] >= report["diagnostics"]["sampled pass@1"][b] >= 0
+        pairwise = report["diagnostics"]["RM pairwise accuracy"][b]
+        assert pairwise is None or 0 <= pairwise <= 1
+    assert "RM pairwise accuracy" in printed and "Is the RM checking?" in (out / "08-report" / "report.md").read_text()
     curation = report["curation"]
     assert curation["decontam"]["dropped"] > 0  # leaked test questions were caught
     er = curation["error_rates"]
@@ -42,7 +46,7 @@ def test_smoke_quickstart_runs_every_stage_and_reruns_from_cache(tmp_path, capsy
 
 
 def test_packaged_recipes_load():
-    for name in ("default", "full", "dial", "smoke"):
+    for name in ("default", "arith", "full", "dial", "smoke"):
         recipe = load_recipe(recipe_path(name))
         assert [s.name for s in recipe.stages][-1] == "report"
 

@@ -132,15 +132,20 @@ def test_extends_errors_name_the_file(tmp_path):
 def test_packaged_quickstart_recipes_extend_the_default():
     from acemath.quickstart.cli import RECIPES, recipe_path
 
-    default = {s.name: s.config for s in load_recipe(recipe_path("default"), include=("ablations",)).stages}
-    full = {s.name: s.config for s in load_recipe(recipe_path("full"), include=("ablations",)).stages}
-    dial = {s.name: s.config for s in load_recipe(recipe_path("dial"), include=("ablations",)).stages}
-    assert full["sft"]["stage"]["math"]["max_steps"] == 1200 > default["sft"]["stage"]["math"]["max_steps"]
+    def stages(name):
+        return {s.name: s.config for s in load_recipe(recipe_path(name), include=("ablations",)).stages}
+
+    default, arith, full, dial, smoke = (stages(n) for n in ("default", "arith", "full", "dial", "smoke"))
+    assert default["world"]["world"]["benchmarks"] == smoke["world"]["world"]["benchmarks"] == ["toy_letter_dial"]
+    assert default["world"]["world"]["general_presses"] == smoke["world"]["world"]["general_presses"] > 0
+    assert "benchmarks" not in arith["world"]["world"]  # the arithmetic benchmarks, the world's default
+    assert full["sft"]["stage"]["math"]["max_steps"] == 1200 > arith["sft"]["stage"]["math"]["max_steps"]
     assert dial["world"]["world"]["benchmarks"] == ["toy_dial"]
     # the ablations train, sample and score like the recipe's own main stages
-    for recipe in (default, full, dial):
+    for recipe in (default, arith, full, dial):
         assert recipe["sft_single"]["stage"]["math"] == recipe["sft_skip"]["stage"]["math"] == recipe["sft"]["stage"]["math"]
+        assert recipe["sft_single"]["train"] == recipe["sft_skip"]["train"] == recipe["sft"]["train"]
         assert recipe["sft_single"]["stage"]["general_single"]["max_steps"] == recipe["sft"]["general_steps_both"]
         assert recipe["eval_single"]["max_tokens"] == recipe["eval_skip"]["max_tokens"] == recipe["evaluate"]["max_tokens"]
         assert recipe["rm_pairwise"] == {**recipe["rm_train"], "loss": "pairwise"} and recipe["rm_sorted"] == recipe["rm_train"]
-    assert set(RECIPES) == {"default", "full", "dial", "smoke"}
+    assert set(RECIPES) == {"default", "arith", "full", "dial", "smoke"}

@@ -130,3 +130,24 @@ def test_decontamination_flags_only_questions_about_the_same_numbers(benchmark: 
     leak = index.hasher.ids(words("Question: " + test[0].question.upper()))
     assert index.confirm(leak, index.candidates([leak])[0]) is not None
     assert MODULUS == 31
+
+
+def test_general_tasks_can_teach_single_presses() -> None:
+    """``general_presses``: a share of the general tasks are one press on the world's dial, written as a
+    solution line writes it (the skill general SFT lends math SFT); without it the general tasks are word tasks."""
+    cfg = dict(n_math_train=40, n_general=200, n_test_per_benchmark=4, benchmarks=("toy_letter_dial",),
+               constraint=False)
+    plain = build_world(ToyWorldConfig(**cfg))
+    assert not [t for t in plain.general if t[0] == "dial_press"]
+    w = build_world(ToyWorldConfig(**cfg, general_presses=0.5))
+    presses = [t for t in w.general if t[0] == "dial_press"]
+    assert len(w.general) == 200 and len(presses) == 100
+    for _, instruction, answer in presses:
+        key, place = re.match(r"Press key (\d) on the dial at ([A-Z])\.", instruction).groups()
+        value = ord(place) - ord("A")
+        assert answer == f"{place} {LETTER_DIAL.op(int(key))} -> {LETTER_DIAL.show(LETTER_DIAL.press(value, int(key)))}."
+    # the same line as in a solution, so the skill transfers
+    solution_lines = {line.split(": ", 1)[1] for p in w.train for line in p.solution().splitlines()[:-1]}
+    assert solution_lines & {a for _, _, a in presses}
+    with pytest.raises(ValueError, match="general_presses needs a dial benchmark"):
+        build_world(ToyWorldConfig(n_math_train=4, n_general=4, n_test_per_benchmark=2, general_presses=0.5))

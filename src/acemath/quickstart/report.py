@@ -39,6 +39,26 @@ def markdown_table(benches: list[str], rows: dict[str, dict[str, Any]], *, label
     return "\n".join([head, sep, *body])
 
 
+def rm_diagnostics(metrics: dict[str, Any], eval_dir: Path) -> dict[str, dict[str, float | None]]:
+    """Per benchmark: the sampled pass@1 (one sample's mean accuracy) and the RM's pairwise accuracy on the test
+    samples (of all (correct, wrong) pairs within a problem, the share the RM orders right; 0.5 is chance).
+
+    rm@8 above greedy alone does not show a working RM: where greedy decoding is worse than a random sample (a
+    search the policy cannot do in its head), even a chance-level RM picks above greedy. rm@8 above the sampled
+    pass@1 and a pairwise accuracy above 0.5 do."""
+    from acemath.reward.toydata import pairwise_accuracy
+
+    out: dict[str, dict[str, float | None]] = {"sampled pass@1": {}, "RM pairwise accuracy": {}}
+    for b in sorted(metrics["benchmarks"]):
+        out["sampled pass@1"][b] = _mean(metrics["benchmarks"][b].get("pass@1"))
+        graded = eval_dir / b / "samples.graded.jsonl"
+        rows = [r for _, r in iter_rows(graded)] if graded.exists() else []
+        scored = [r for r in rows if r.get("rewards") is not None]
+        acc = pairwise_accuracy(scored, [r["rewards"] for r in scored]) if scored and len(scored) == len(rows) else None
+        out["RM pairwise accuracy"][b] = None if acc is None or acc != acc else round(acc, 3)
+    return out
+
+
 def rm_curve(eval_dir: Path, out_png: Path, seeds: int) -> dict[str, list[float]] | None:
     """rm@k, maj@k and pass@k over k from the scored samples of every toy benchmark (averaged)."""
     from acemath.metrics import ProblemSamples, curves
@@ -67,6 +87,7 @@ def report(ctx: StageContext) -> dict[str, Path]:
 
     metrics = load_json(ctx.inputs["metrics"])
     benches, rows = table_rows(metrics)
+    diagnostics = rm_diagnostics(metrics, Path(ctx.inputs["eval_dir"]))
     curve = rm_curve(Path(ctx.inputs["eval_dir"]), ctx.out_dir / "rm_at_k.png", int(ctx.config.get("curve_seeds", 20)))
     curation = load_json(ctx.inputs["curation"])
     groups = load_json(ctx.inputs["groups"])
@@ -76,7 +97,12 @@ def report(ctx: StageContext) -> dict[str, Path]:
     md = ["# acemath quick-start: AceMath at toy scale", "",
           "Held-out toy test split, accuracy in percent (maj@8, rm@8 and pass@8: 8 of 8 samples drawn, "
           "mean over seeds). The policy and reward model are tiny Qwen2 models trained here from scratch.", "",
-          markdown_table(benches, rows), ""]
+          markdown_table(benches, rows), "",
+          "Is the RM checking? " + "; ".join(
+              f"{b}: sampled pass@1 {_fmt(diagnostics['sampled pass@1'][b])}, RM pairwise accuracy "
+              f"{_fmt(diagnostics['RM pairwise accuracy'][b], 3)}" for b in benches)
+          + " (rm@8 above the sampled pass@1 and a pairwise accuracy above 0.5 show an RM that ranks; rm@8 above "
+          "greedy alone does not, where greedy is below the average sample).", ""]
     if curve:
         md += ["![rm@k](rm_at_k.png)", ""]
     md += ["## Curation", "",
@@ -96,9 +122,14 @@ def report(ctx: StageContext) -> dict[str, Path]:
            f"- listwise training: {rm.get('steps')} steps, final loss {rm.get('final_loss'):.3f}, "
            f"in-group top-1 {rm.get('train_top1'):.2f}", ""]
     (ctx.out_dir / "report.md").write_text("\n".join(md), encoding="utf-8")
-    write_json(ctx.out_dir / "report.json", {"table": rows, "benchmarks": benches, "curve": curve,
+    write_json(ctx.out_dir / "report.json", {"table": rows, "diagnostics": diagnostics, "benchmarks": benches,
+                                             "curve": curve,
                                              "curation": curation, "groups": groups, "rm_train": rm, "sft": sft})
     return {"report": ctx.out_dir / "report.md", "json": ctx.out_dir / "report.json"}
+
+
+def _fmt(v: float | None, places: int = 2) -> str:
+    return "-" if v is None else f"{v:.{places}f}"
 
 
 def _pct(rec: dict[str, Any] | None) -> str:
@@ -114,10 +145,14 @@ def print_table(report_json: Path) -> None:
     from acemath.quickstart.stages import load_json
 
     rec = load_json(report_json)
-    table = Table(title="acemath quick-start (toy test split, %)")
+    table = Table(title="acemath quick-start (toy test split, %)", min_width=48)  # one benchmark: no wrapped title
     table.add_column("metric")
     for b in [*rec["benchmarks"], "Avg."]:
         table.add_column(b, justify="right")
     for name, vals in rec["table"].items():
         table.add_row(name, *("-" if vals[b] is None else f"{vals[b]:.2f}" for b in [*rec["benchmarks"], "Avg."]))
-    Console(width=120).print(table)
+    console = Console(width=120)
+    console.print(table)
+    diagnostics = rec.get("diagnostics") or {}
+    for name, vals in diagnostics.items():
+        console.print(f"{name}: " + ", ".join(f"{b} {_fmt(v, 3 if 'pairwise' in name else 2)}" for b, v in vals.items()))

@@ -12,6 +12,7 @@ teachers' responses are graded the same way to measure what cross-checking bough
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,11 @@ def world(ctx: StageContext) -> dict[str, Path]:
 
     w = _world(ctx)
     n_rm = int(ctx.config.get("rm_problems", 400))
-    rm_problems, train = w.train[:n_rm], w.train[n_rm:]
+    rm_share = ctx.config.get("rm_question_share")
+    if rm_share is None:
+        rm_problems, train = w.train[:n_rm], w.train[n_rm:]
+    else:
+        rm_problems, train = _split_by_question(w.train, n_rm, float(rm_share), ctx.seed)
     out = ctx.out_dir
     bench_dir = out / "benchmarks"
     by_bench: dict[str, list[dict[str, Any]]] = {}
@@ -71,9 +76,26 @@ def world(ctx: StageContext) -> dict[str, Path]:
     write_jsonl(out / "prompt_pool.jsonl", pool)
     write_jsonl(out / "general.jsonl", [general_sft_row(q, a) for _, q, a in w.general])
     write_json(out / "world.json", {"config": w.config.to_dict(), "pool": counts, "rm_problems": len(rm_problems),
+                                    "rm_questions": len({p.question for p in rm_problems}),
                                     "test": {b: len(r) for b, r in by_bench.items()}})
     return {"benchmarks": bench_dir, "rm_problems": out / "rm_problems.jsonl", "pool": out / "prompt_pool.jsonl",
             "general": out / "general.jsonl", "world": out / "world.json"}
+
+
+def _split_by_question(problems: list[Any], n_rm: int, share: float, seed: int) -> tuple[list[Any], list[Any]]:
+    """RM problems from a seeded ``share`` of the distinct questions, the SFT pool from the others.
+
+    A world with a few hundred distinct questions (the dials) repeats each one many times; split by position, the
+    RM problems ask the questions the policy was fine-tuned on, and an RM initialised from that policy learns to
+    recognise the solutions the policy memorised instead of checking them (experiments NOTES E19). Split by
+    question, the RM is trained on samples like those it scores on the test split: answers to unseen questions."""
+    if not 0 < share < 1:
+        raise ValueError(f"world stage: rm_question_share must be between 0 and 1, got {share}")
+    questions = sorted({p.question for p in problems})
+    random.Random(f"rm-questions-{seed}").shuffle(questions)
+    for_rm = set(questions[:max(1, round(share * len(questions)))])
+    rm_problems = [p for p in problems if p.question in for_rm][:n_rm]
+    return rm_problems, [p for p in problems if p.question not in for_rm]
 
 
 # -- 2. curation --------------------------------------------------------------------------------

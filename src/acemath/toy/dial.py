@@ -188,6 +188,19 @@ class DialProblem(MathProblem):
         return self.rules.render(self.start, self.target, keys), "".join(map(str, keys))
 
 
+def make_press_task(rng: random.Random, benchmark: str) -> tuple[str, str, str]:
+    """A general-SFT task ``(task, instruction, answer)``: one press on a dial, written as a solution line writes it.
+
+    No search and no question of the benchmark: the single-step skill that the dial's solutions chain, as real
+    general SFT data hold the arithmetic facts that math solutions use."""
+    rules = DIALS[benchmark]
+    value, key = rng.randrange(rules.modulus), rng.choice(KEYS)
+    instruction = (f"Press key {key} on the dial at {rules.show(value)}. Key 1 adds {rules.add}, key 2 "
+                   f"{rules.times_word}, mod {rules.modulus}.")
+    op = f" {rules.op(key)}" if rules.op_in_line else ""
+    return "dial_press", instruction, f"{rules.show(value)}{op} -> {rules.show(rules.press(value, key))}."
+
+
 def make_dial_problem(rng: random.Random, level: int, benchmark: str = "toy_dial") -> DialProblem:
     """Draw a dial puzzle with ``PRESSES[level]`` presses and exactly one key sequence that solves it."""
     if level not in PRESSES:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from acemath.benchmarks import Problem
-from acemath.toy.dial import DIALS, PRESSES
+from acemath.toy.dial import DIALS, PRESSES, make_press_task
 from acemath.toy.general import make_general_task
 from acemath.toy.math_problems import BENCHMARK_NAMES, LEVELS, TEMPLATES, MathProblem, make_problem
 
@@ -38,6 +38,7 @@ class ToyWorldConfig:
     check_lines: bool = False  # unknown-quantity solutions end with a substitution check (NOTES: E1)
     pool_duplicates: float = 0.05  # share of the curation pool that repeats another prompt
     pool_leaks: int = 20  # test questions re-injected into the curation pool (half lightly edited)
+    general_presses: float = 0.0  # share of the general tasks that are single presses on the world's dials
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,7 +97,15 @@ def build_world(cfg: ToyWorldConfig | None = None) -> ToyWorld:
     train_rng = random.Random(f"toy-train-{cfg.seed}")
     train = [p for p in _draw(train_rng, cfg.n_math_train, cfg) if p.question not in seen]
     grng = random.Random(f"toy-general-{cfg.seed}")
-    general = [make_general_task(grng) for _ in range(cfg.n_general)]
+    dials = [b for b in cfg.benchmarks if b in DIALS]
+    if cfg.general_presses and not dials:
+        raise ValueError("general_presses needs a dial benchmark in the world (toy_dial, toy_letter_dial)")
+    n_presses = round(cfg.general_presses * cfg.n_general)
+    general = [make_general_task(grng) for _ in range(cfg.n_general - n_presses)]
+    if n_presses:
+        prng = random.Random(f"toy-presses-{cfg.seed}")
+        general += [make_press_task(prng, dials[i % len(dials)]) for i in range(n_presses)]
+        random.Random(f"toy-general-order-{cfg.seed}").shuffle(general)
     return ToyWorld(cfg, test, train, general, ids)
 
 
