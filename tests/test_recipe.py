@@ -147,5 +147,8 @@ def test_packaged_quickstart_recipes_extend_the_default():
         assert recipe["sft_single"]["train"] == recipe["sft_skip"]["train"] == recipe["sft"]["train"]
         assert recipe["sft_single"]["stage"]["general_single"]["max_steps"] == recipe["sft"]["general_steps_both"]
         assert recipe["eval_single"]["max_tokens"] == recipe["eval_skip"]["max_tokens"] == recipe["evaluate"]["max_tokens"]
-        assert recipe["rm_pairwise"] == {**recipe["rm_train"], "loss": "pairwise"} and recipe["rm_sorted"] == recipe["rm_train"]
+        # the pairwise RM sees as many pairs a step: 8 pairs, or the 2 + 2 groups' pairs of rm_train's batch
+        pairs_a_step = 4 * recipe["rm_train"]["batch_size"] if recipe is default else recipe["rm_train"]["batch_size"]
+        assert recipe["rm_pairwise"] == {**recipe["rm_train"], "loss": "pairwise", "batch_size": pairs_a_step}
+        assert recipe["rm_sorted"] == recipe["rm_train"]
     assert set(RECIPES) == {"default", "arith", "full", "dial", "smoke"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,7 @@ def rm_diagnostics(metrics: dict[str, Any], eval_dir: Path) -> dict[str, dict[st
         rows = [r for _, r in iter_rows(graded)] if graded.exists() else []
         scored = [r for r in rows if r.get("rewards") is not None]
         acc = pairwise_accuracy(scored, [r["rewards"] for r in scored]) if scored and len(scored) == len(rows) else None
-        out["RM pairwise accuracy"][b] = None if acc is None or acc != acc else round(acc, 3)
+        out["RM pairwise accuracy"][b] = None if acc is None or math.isnan(acc) else round(acc, 3)  # nan: no pairs
     return out
 
 

@@ -86,9 +86,10 @@ def _split_by_question(problems: list[Any], n_rm: int, share: float, seed: int) 
     """RM problems from a seeded ``share`` of the distinct questions, the SFT pool from the others.
 
     A world with a few hundred distinct questions (the dials) repeats each one many times; split by position, the
-    RM problems ask the questions the policy was fine-tuned on, and an RM initialised from that policy learns to
-    recognise the solutions the policy memorised instead of checking them (experiments NOTES E19). Split by
-    question, the RM is trained on samples like those it scores on the test split: answers to unseen questions."""
+    RM problems ask the questions the policy was fine-tuned on, and an RM initialised from that policy can rank by
+    recognising the solutions the policy memorised instead of checking them (experiments NOTES E19 l7: below chance
+    on the test split). Split by question, the RM is trained on samples like those it scores on the test split:
+    answers to questions the policy never saw. The price is fewer questions for each side."""
     if not 0 < share < 1:
         raise ValueError(f"world stage: rm_question_share must be between 0 and 1, got {share}")
     questions = sorted({p.question for p in problems})
