@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).parent))
 import harness as H  # noqa: E402
@@ -140,15 +139,7 @@ def main() -> None:
             rng.shuffle(perm)
             order += perm
         idx, order = order[:8], order[8:]
-        flat = [s for i in idx for s in enc[i]]
-        ids, att = H._batch(flat, pad)
-        r = rm(ids, att)
-        mat = torch.full((len(idx), 4), float("-inf"))
-        o = 0
-        for gi, i in enumerate(idx):
-            mat[gi, :len(enc[i])] = r[o:o + len(enc[i])]
-            o += len(enc[i])
-        loss = F.cross_entropy(mat, torch.zeros(len(idx), dtype=torch.long))
+        loss = H.group_loss(rm, [enc[i] for i in idx], pad)
         for g in opt.param_groups:
             g["lr"] = H.lr_at(step - 1, args.rm_steps, args.lr)
         opt.zero_grad()
@@ -158,7 +149,7 @@ def main() -> None:
         losses.append(loss.item())
         if step % args.eval_every == 0:
             pair, top1 = held_out_accuracy(rm, tok, test_groups)
-            row = {"step": step, "loss": round(sum(losses[-50:]) / 50, 3), "held_out_pairwise": pair,
+            row = {"step": step, "loss": round(sum(losses[-50:]) / len(losses[-50:]), 3), "held_out_pairwise": pair,
                    "held_out_top1": top1, "s": round(time.time() - t0, 1)}
             curve.append(row)
             print(json.dumps(row), flush=True)

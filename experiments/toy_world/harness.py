@@ -176,6 +176,19 @@ def build_groups(questions: list[str], samples: list[list[str]], golds: list[str
     return groups
 
 
+def group_loss(rm: RM, groups: list[list[list[int]]], pad: int) -> torch.Tensor:
+    """Softmax listwise loss of a batch of encoded groups whose first response is the positive (groups may
+    differ in size: missing places are -inf)."""
+    ids, att = _batch([s for g in groups for s in g], pad)
+    r = rm(ids, att)
+    mat = torch.full((len(groups), max(len(g) for g in groups)), float("-inf"))
+    o = 0
+    for gi, g in enumerate(groups):
+        mat[gi, :len(g)] = r[o:o + len(g)]
+        o += len(g)
+    return F.cross_entropy(mat, torch.zeros(len(groups), dtype=torch.long))
+
+
 def train_rm(rm: RM, tok, groups, epochs: int = 2, gpb: int = 8, lr: float = 1e-3, seed: int = 0,
              log_every: int = 0, max_seconds: float | None = None) -> list[float]:
     pad = tok.convert_tokens_to_ids(PAD)
@@ -191,17 +204,7 @@ def train_rm(rm: RM, tok, groups, epochs: int = 2, gpb: int = 8, lr: float = 1e-
         order = list(range(len(enc)))
         rng.shuffle(order)
         for b in range(0, len(order), gpb):
-            gs = [enc[i] for i in order[b:b + gpb]]
-            flat = [s for g in gs for s in g]
-            ids, att = _batch(flat, pad)
-            r = rm(ids, att)
-            K = max(len(g) for g in gs)
-            mat = torch.full((len(gs), K), float("-inf"))
-            o = 0
-            for gi, g in enumerate(gs):
-                mat[gi, :len(g)] = r[o:o + len(g)]
-                o += len(g)
-            loss = F.cross_entropy(mat, torch.zeros(len(gs), dtype=torch.long))
+            loss = group_loss(rm, [enc[i] for i in order[b:b + gpb]], pad)
             for gr in opt.param_groups:
                 gr["lr"] = lr_at(step, steps, lr)
             opt.zero_grad()
