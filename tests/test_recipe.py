@@ -85,6 +85,13 @@ def test_cli_run(tmp_path, capsys):
     assert main(["run", str(tmp_path / "missing.yaml")]) == 2
 
 
+def test_cli_run_takes_overrides_after_options(tmp_path):
+    path = _write(tmp_path)
+    out = tmp_path / "elsewhere"
+    assert main(["run", str(path), "--out", str(out), "stages.total.with.scale=3"]) == 0
+    assert json.loads((out / "02-total" / "total.json").read_text()) == 18
+
+
 def test_extends_sets_values_and_anchored_blocks_reach_every_alias(tmp_path):
     base = tmp_path / "base.yaml"
     base.write_text(

@@ -77,7 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = importlib.import_module(module_name)
     parser = argparse.ArgumentParser(prog=f"acemath {name}", description=help_)
     module.add_arguments(parser)
-    args = parser.parse_args(argv[1:])
+    try:  # `acemath run RECIPE --out DIR seed=1`: key=value overrides may follow options
+        args = parser.parse_intermixed_args(argv[1:])
+    except TypeError:  # a parser that intermixed parsing cannot handle (argparse.REMAINDER, ...)
+        args = parser.parse_args(argv[1:])
     try:
         return int(module.run(args) or 0)
     except AceMathError as exc:

@@ -64,7 +64,7 @@ from __future__ import annotations
 import itertools
 import random
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from acemath.toy.math_problems import MathProblem
@@ -83,9 +83,21 @@ class DialRules:
     times: int  # key 2 multiplies by this (coprime to the modulus, so every press is a bijection)
     times_word: str
     letters: bool = False  # show a place as a capital letter (A = 0) instead of a number
-    rule_text: str = ""
     op_in_line: bool = False  # each line names its press ("K +7 -> R"), next to the place it acts on
     goal_in_line: bool = False  # each line names the target before its press ("Keys 21 for X: ..."); no closing
+    adds: tuple[int, ...] = ()  # if set, each question draws key 1's step from these (and states it)
+
+    @property
+    def rule_text(self) -> str:
+        """The rule sentence every question ends with: 9 words, so decontamination's 13-grams see the places."""
+        return f"Key 1 adds {self.add}, key 2 {self.times_word}, mod {self.modulus}."
+
+    def with_add(self, add: int) -> DialRules:
+        return replace(self, add=add)
+
+    def draw(self, rng: random.Random) -> DialRules:
+        """The rules of one question: these, or for a dial with ``adds`` these with a key-1 step drawn from them."""
+        return self.with_add(rng.choice(self.adds)) if self.adds else self
 
     def op(self, key: int) -> str:
         return f"+{self.add}" if key == 1 else f"x{self.times}"
@@ -128,10 +140,12 @@ class DialRules:
         return "\n".join(lines)
 
 
-NUMBER_DIAL = DialRules("toy_dial", 31, 7, 2, "doubles", rule_text="Key 1 adds 7, key 2 doubles, mod 31.")
-LETTER_DIAL = DialRules("toy_letter_dial", 26, 7, 3, "triples", letters=True, op_in_line=True, goal_in_line=True,
-                        rule_text="Key 1 adds 7, key 2 triples, mod 26.")
-DIALS: dict[str, DialRules] = {d.benchmark: d for d in (NUMBER_DIAL, LETTER_DIAL)}
+NUMBER_DIAL = DialRules("toy_dial", 31, 7, 2, "doubles")
+LETTER_DIAL = DialRules("toy_letter_dial", 26, 7, 3, "triples", letters=True, op_in_line=True, goal_in_line=True)
+# Five letter dials in one benchmark: each question states its key 1 step (3, 5, 7, 9 or 11; each odd step gives the
+# same 520 questions with a unique answer that step 7 gives), so 2600 distinct questions instead of 520 (NOTES E20)
+LETTER_DIALS = replace(LETTER_DIAL, benchmark="toy_letter_dials", adds=(3, 5, 7, 9, 11))
+DIALS: dict[str, DialRules] = {d.benchmark: d for d in (NUMBER_DIAL, LETTER_DIAL, LETTER_DIALS)}
 MODULUS = NUMBER_DIAL.modulus
 ADD = NUMBER_DIAL.add
 
@@ -162,7 +176,8 @@ class DialProblem(MathProblem):
 
     @property
     def rules(self) -> DialRules:
-        return DIALS[self.benchmark]
+        rules = DIALS[self.benchmark]
+        return rules.with_add(int(self.meta["add"])) if "add" in self.meta else rules
 
     @property
     def start(self) -> int:
@@ -193,7 +208,7 @@ def make_press_task(rng: random.Random, benchmark: str) -> tuple[str, str, str]:
 
     No search and no question of the benchmark: the single-step skill that the dial's solutions chain, as real
     general SFT data hold the arithmetic facts that math solutions use."""
-    rules = DIALS[benchmark]
+    rules = DIALS[benchmark].draw(rng)
     value, key = rng.randrange(rules.modulus), rng.choice(KEYS)
     instruction = (f"Press key {key} on the dial at {rules.show(value)}. Key 1 adds {rules.add}, key 2 "
                    f"{rules.times_word}, mod {rules.modulus}.")
@@ -207,7 +222,7 @@ def make_dial_problem(rng: random.Random, level: int, benchmark: str = "toy_dial
         raise ValueError(f"unknown dial level {level}; known: {sorted(PRESSES)}")
     if benchmark not in DIALS:
         raise ValueError(f"unknown dial {benchmark!r}; known: {sorted(DIALS)}")
-    rules = DIALS[benchmark]
+    rules = DIALS[benchmark].draw(rng)
     n = PRESSES[level]
     while True:
         start = rng.randrange(rules.modulus)
@@ -216,5 +231,7 @@ def make_dial_problem(rng: random.Random, level: int, benchmark: str = "toy_dial
         if sum(rules.run(start, ks)[-1] == target for ks in itertools.product(KEYS, repeat=n)) == 1:
             break
     meta: dict[str, Any] = {"start": start, "target": target}
+    if DIALS[benchmark].adds:
+        meta["add"] = rules.add
     return DialProblem(question=rules.question_text(start, target, n), ops=[], answer=int("".join(map(str, keys))),
                        benchmark=benchmark, level=level, template="dial", meta=meta, keys=keys)
