@@ -57,6 +57,11 @@ steps::
   two tokens apart, the local mismatch the RM learns; with the number dial's closing sentence the policy copied
   its last line's place into the sentence and the mismatch moved 40 tokens back into the question (E19 l2).
   The closing sentence is dropped: the box copies the last line's keys.
+
+``toy_letter_dials`` (NOTES E20) draws key 1's step for each question from 3, 5, 7, 9 and 11 and states it in the
+question ("Key 1 adds 9, ..."; problems keep it in ``meta["add"]``), so the benchmark has 2600 distinct questions
+instead of 520, for a policy and RM that cannot memorise them all. The price is five addition tables to learn; at
+the quick-start's budget the tiny policy learnt none of them.
 """
 
 from __future__ import annotations
@@ -142,8 +147,8 @@ class DialRules:
 
 NUMBER_DIAL = DialRules("toy_dial", 31, 7, 2, "doubles")
 LETTER_DIAL = DialRules("toy_letter_dial", 26, 7, 3, "triples", letters=True, op_in_line=True, goal_in_line=True)
-# Five letter dials in one benchmark: each question states its key 1 step (3, 5, 7, 9 or 11; each odd step gives the
-# same 520 questions with a unique answer that step 7 gives), so 2600 distinct questions instead of 520 (NOTES E20)
+# Five letter dials in one benchmark: each question states its key-1 step (3, 5, 7, 9 or 11; every odd step has 520
+# uniquely solvable questions, as step 7 has), so 2600 distinct questions instead of 520 (NOTES E20)
 LETTER_DIALS = replace(LETTER_DIAL, benchmark="toy_letter_dials", adds=(3, 5, 7, 9, 11))
 DIALS: dict[str, DialRules] = {d.benchmark: d for d in (NUMBER_DIAL, LETTER_DIAL, LETTER_DIALS)}
 MODULUS = NUMBER_DIAL.modulus

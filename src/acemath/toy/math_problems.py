@@ -252,7 +252,8 @@ TEMPLATES: dict[str, dict[str, Callable[[random.Random, Level], tuple[str, _Chai
 INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
 
 
-SEARCH_BENCHMARKS = ("toy_dial", "toy_letter_dial", "toy_letter_dials")  # built elsewhere (acemath.toy.dial): not arithmetic chains
+# built elsewhere (acemath.toy.dial): search puzzles, not arithmetic chains
+SEARCH_BENCHMARKS = ("toy_dial", "toy_letter_dial", "toy_letter_dials")
 BENCHMARK_NAMES: tuple[str, ...] = tuple(sorted([*TEMPLATES, *SEARCH_BENCHMARKS]))
 
 

@@ -99,7 +99,7 @@ def build_world(cfg: ToyWorldConfig | None = None) -> ToyWorld:
     grng = random.Random(f"toy-general-{cfg.seed}")
     dials = [b for b in cfg.benchmarks if b in DIALS]
     if cfg.general_presses and not dials:
-        raise ValueError("general_presses needs a dial benchmark in the world (toy_dial, toy_letter_dial, toy_letter_dials)")
+        raise ValueError(f"general_presses needs a dial benchmark in the world ({', '.join(DIALS)})")
     n_presses = round(cfg.general_presses * cfg.n_general)
     general = [make_general_task(grng) for _ in range(cfg.n_general - n_presses)]
     if n_presses:
