@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from acemath.metrics import ProblemSamples, evaluate
+from acemath.quickstart.ablations import rm_at_k
 from acemath.reward.toydata import pairwise_accuracy
 from acemath.toy.dial import LETTER_DIAL
 
@@ -60,9 +60,7 @@ def samples(runs: list[Path]) -> None:
                 continue
             for name, idx in (("last-line", 0), ("full", 1)):
                 rewards = [[oracle_scores(x)[idx] for x in r["responses"]] for r in rows]
-                probs = [ProblemSamples.build(str(r["id"]), r["correct"], r.get("preds"), w)
-                         for r, w in zip(rows, rewards, strict=True)]
-                rm8 = 100 * float(evaluate(probs, (8,), seeds=100, metrics=("rm",))["rm@8"]["mean"])
+                rm8 = rm_at_k(rows, rewards)
                 print(f"  oracle {name}: test pairwise {pairwise_accuracy(rows, rewards):.3f}, rm@8 {rm8:.2f}")
 
 

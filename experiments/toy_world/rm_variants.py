@@ -20,7 +20,7 @@ import torch
 import yaml
 
 from acemath.io import iter_rows
-from acemath.metrics import ProblemSamples, evaluate
+from acemath.quickstart.ablations import rm_at_k
 from acemath.reward.score import RewardScorer
 from acemath.reward.toydata import pairwise_accuracy
 from acemath.reward.train import load_train_config, train_reward_model
@@ -63,14 +63,11 @@ def main() -> None:
         graded = sorted((a.run / "07-evaluate").glob("*/samples.graded.jsonl"))[0]
         rows = [r for _, r in iter_rows(graded)]
         rewards = scorer.score_rows(rows)
-    probs = [ProblemSamples.build(str(r["id"]), r["correct"], r.get("preds"), rw)
-             for r, rw in zip(rows, rewards, strict=True)]
-    stats = evaluate(probs, (8,), seeds=100, metrics=("rm",))
     rec = {"run": str(a.run), "tag": a.tag, "init": str(a.init or ""), "read_at_end": a.read_at_end, "overrides": a.overrides, "seed": seed, "train_s": round(train_s, 1),
            "steps": res.steps, "final_loss": round(res.final_loss, 4),
            "loss_curve": [round(h["loss"], 3) for h in res.history[9::10]],
            "test_pairwise": round(pairwise_accuracy(rows, rewards), 3),
-           "rm@8": round(100 * float(stats["rm@8"]["mean"]), 2)}
+           "rm@8": round(rm_at_k(rows, rewards), 2)}
     print(json.dumps(rec), flush=True)
     a.log.parent.mkdir(parents=True, exist_ok=True)
     with a.log.open("a") as fh:

@@ -35,9 +35,17 @@ def regroup(ctx: StageContext) -> dict[str, Path]:
     return {"groups": ctx.out_dir / "groups.jsonl", "stats": ctx.out_dir / "groups.json"}
 
 
+def rm_at_k(rows: list[dict[str, Any]], rewards: list[list[float]], k: int = 8, seeds: int = 100) -> float:
+    """rm@k in percent (the AceMath protocol, mean over ``seeds`` draws) of graded sample rows scored by ``rewards``."""
+    from acemath.metrics import ProblemSamples, evaluate
+
+    probs = [ProblemSamples.build(str(r["id"]), r["correct"], r.get("preds"), rw)
+             for r, rw in zip(rows, rewards, strict=True)]
+    return 100 * float(evaluate(probs, (k,), seeds=seeds, metrics=("rm",))[f"rm@{k}"]["mean"])
+
+
 def rm_eval(ctx: StageContext) -> dict[str, Path]:
     """Score the main evaluation's test samples with another RM and compute rm@8 per benchmark."""
-    from acemath.metrics import ProblemSamples, evaluate
     from acemath.quickstart.stages import _threads
     from acemath.reward.score import RewardScorer
 
@@ -47,11 +55,7 @@ def rm_eval(ctx: StageContext) -> dict[str, Path]:
     result: dict[str, float] = {}
     for graded in sorted(Path(ctx.inputs["eval_dir"]).glob("*/samples.graded.jsonl")):
         rows = [r for _, r in iter_rows(graded)]
-        rewards = scorer.score_rows(rows)
-        probs = [ProblemSamples.build(str(r["id"]), r["correct"], r.get("preds"), rw)
-                 for r, rw in zip(rows, rewards, strict=True)]
-        stats = evaluate(probs, (k,), seeds=int(ctx.config.get("seeds", 100)), metrics=("rm",))
-        result[graded.parent.name] = 100 * float(stats[f"rm@{k}"]["mean"])
+        result[graded.parent.name] = rm_at_k(rows, scorer.score_rows(rows), k, int(ctx.config.get("seeds", 100)))
     result["Avg."] = sum(result.values()) / len(result)
     write_json(ctx.out_dir / "rm_eval.json", result)
     return {"rm_eval": ctx.out_dir / "rm_eval.json"}
