@@ -35,6 +35,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, help="the RM's seed (default: the run's)")
     ap.add_argument("--read-at-end", action="store_true",
                     help="drop the chat template's trailing newline, so the reward is read at <|im_end|>")
+    ap.add_argument("--keep", type=Path, help="keep the trained RM in this folder (default: a temporary one)")
     ap.add_argument("--tag", default="")
     ap.add_argument("--log", type=Path, default=Path("/tmp/e20/rm_variants.jsonl"))
     a = ap.parse_intermixed_args()
@@ -52,7 +53,8 @@ def main() -> None:
     settings = dict(stage.get("config", {}))
     settings.update({k: yaml.safe_load(v) for k, v in (o.split("=", 1) for o in a.overrides)})
     seed = a.seed if a.seed is not None else int(json.loads((a.run / "run.json").read_text())["config"]["seed"])
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = str(a.keep or scratch)
         cfg = load_train_config(settings={"model": str(a.init or a.run / "04-sft" / "math" / "model"),
                                           "data": str(a.groups or a.run / "05-rm_data" / "groups.jsonl"),
                                           "out": tmp, "cpu": True, "seed": seed, **settings})

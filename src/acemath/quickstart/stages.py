@@ -226,6 +226,11 @@ def sft(ctx: StageContext) -> dict[str, Path]:
 
 # -- 5. RM data: sample the policy, grade, build groups ------------------------------------------
 def rm_data(ctx: StageContext) -> dict[str, Path]:
+    """Candidates for the RM problems, graded, in groups. As in the paper (PAPER.md 6.1), most candidates can come
+    from other models than the policy: ``teacher_samples`` per problem from a scripted teacher that slips
+    ``teacher_error`` of the time, while the policy samples ``n`` for only the first ``policy_problems`` problems
+    (default: all; the paper's 30K target-policy problems of 356K). ``groups_per_problem`` draws that many
+    groups of ``per_problem`` candidates from each problem's pool (each with its own random draw)."""
     from acemath.generation.run import GenerateConfig, run_generation
     from acemath.grading.run import grade_rows
     from acemath.io import read_rows
@@ -233,21 +238,33 @@ def rm_data(ctx: StageContext) -> dict[str, Path]:
 
     _threads(ctx)
     c = ctx.config
+    problems = read_rows(ctx.inputs["problems"])
+    n_policy = len(problems) if c.get("policy_problems") is None else int(c["policy_problems"])
+    policy_file = ctx.out_dir / "policy_problems.jsonl"
+    write_jsonl(policy_file, problems[:n_policy])
     samples = ctx.out_dir / "samples.jsonl"
-    gcfg = GenerateConfig(model=str(ctx.inputs["model"]), benchmark="toy_rm", data=str(ctx.inputs["problems"]),
+    gcfg = GenerateConfig(model=str(ctx.inputs["model"]), benchmark="toy_rm", data=str(policy_file),
                           n=int(c.get("n", 8)), temperature=float(c.get("temperature", 1.0)), seed=ctx.seed,
                           max_tokens=int(c.get("max_tokens", 160)), prompt="cot",
                           batch_size=int(c.get("batch_size", 64)))
-    run_generation(gcfg, samples, progress=False, log=ctx.log)
-    rows = read_rows(samples)
+    rows = []
+    if n_policy:
+        run_generation(gcfg, samples, progress=False, log=ctx.log)
+        rows = read_rows(samples)
+    rows += [{**p, "responses": [], "finish_reasons": [], "num_tokens": []} for p in problems[n_policy:]]
     if int(c.get("teacher_samples", 0)) > 0:
         rows = _add_teacher_candidates(ctx, rows, int(c["teacher_samples"]))
     graded = list(grade_rows(rows, workers=1))
     write_jsonl(ctx.out_dir / "graded.jsonl", graded)
-    groups, stats = build_groups(enumerate(graded, start=1), per_problem=int(c.get("per_problem", 4)),
-                                 strategy=str(c.get("strategy", "random")), seed=ctx.seed)
+    groups: list[dict[str, Any]] = []
+    stats: Any = None
+    for draw in range(int(c.get("groups_per_problem", 1))):
+        drawn, drawn_stats = build_groups(enumerate(graded, start=1), per_problem=int(c.get("per_problem", 4)),
+                                          strategy=str(c.get("strategy", "random")), seed=ctx.seed + draw)
+        groups += [{**g, "id": f"{g['id']}-{draw}"} if draw else g for g in drawn]
+        stats = drawn_stats if stats is None else stats.add_draw(drawn_stats)
     write_jsonl(ctx.out_dir / "groups.jsonl", groups)
-    write_json(ctx.out_dir / "groups.json", stats.to_dict())
+    write_json(ctx.out_dir / "groups.json", stats.to_dict() if stats else {})
     return {"groups": ctx.out_dir / "groups.jsonl", "graded": ctx.out_dir / "graded.jsonl",
             "stats": ctx.out_dir / "groups.json"}
 
@@ -262,8 +279,9 @@ def _add_teacher_candidates(ctx: StageContext, rows: list[dict[str, Any]], k: in
     c = ctx.config
     teacher = scripted_teacher(w.train, name="rm_teacher", error_rate=float(c.get("teacher_error", 0.3)),
                                seed=ctx.seed + 7)
+    # sampled, not greedy: at temperature 0 a scripted teacher gives its sample 0 k times over
     outs = teacher.generate([[{"role": "user", "content": r["question"]}] for r in rows],
-                            SamplingParams(n=k, seed=ctx.seed))
+                            SamplingParams(n=k, temperature=1.0, seed=ctx.seed))
     merged = []
     for row, comps in zip(rows, outs, strict=True):
         merged.append({**row, "responses": [*row["responses"], *(x.text for x in comps)],

@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from acemath.errors import InputError
@@ -49,6 +49,14 @@ class GroupStats:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def add_draw(self, other: GroupStats) -> GroupStats:
+        """These counts plus another draw of groups from the same problems: groups add up, problem counts stay."""
+        counts = dict(self.pos_neg_counts)
+        for k, v in other.pos_neg_counts.items():
+            counts[k] = counts.get(k, 0) + v
+        return replace(self, groups_out=self.groups_out + other.groups_out,
+                       responses_out=self.responses_out + other.responses_out, pos_neg_counts=counts)
 
     def summary(self) -> str:
         comp = ", ".join(f"{k}: {v}" for k, v in sorted(self.pos_neg_counts.items()))
