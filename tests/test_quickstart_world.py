@@ -71,3 +71,7 @@ def test_rm_data_teacher_candidates_are_separate_draws_and_problems_can_skip_the
     for g in groups:  # draw 0 keeps the problem's id (rm-00007), draw 1 adds "-1"
         by_problem.setdefault("-".join(g["id"].split("-")[:2]), []).append(g["responses"])
     assert len(by_problem) == kept and any(a != b for a, b in by_problem.values())  # the two draws differ
+    bad = StageContext(name="rm_data", kind="quickstart.rm_data", config={**ctx.config, "groups_per_problem": 0},
+                       inputs=ctx.inputs, out_dir=tmp_path / "bad", seed=0, recipe=None, log=lambda _: None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="groups_per_problem >= 1"):
+        rm_data(bad)

@@ -240,6 +240,10 @@ def rm_data(ctx: StageContext) -> dict[str, Path]:
     c = ctx.config
     problems = read_rows(ctx.inputs["problems"])
     n_policy = len(problems) if c.get("policy_problems") is None else int(c["policy_problems"])
+    draws = int(c.get("groups_per_problem", 1))
+    if n_policy < 0 or draws < 1:
+        raise ValueError(f"rm_data stage: policy_problems must be >= 0 and groups_per_problem >= 1, got {n_policy} "
+                         f"and {draws}")
     policy_file = ctx.out_dir / "policy_problems.jsonl"
     write_jsonl(policy_file, problems[:n_policy])
     samples = ctx.out_dir / "samples.jsonl"
@@ -247,7 +251,7 @@ def rm_data(ctx: StageContext) -> dict[str, Path]:
                           n=int(c.get("n", 8)), temperature=float(c.get("temperature", 1.0)), seed=ctx.seed,
                           max_tokens=int(c.get("max_tokens", 160)), prompt="cot",
                           batch_size=int(c.get("batch_size", 64)))
-    rows = []
+    rows: list[dict[str, Any]] = []
     if n_policy:
         run_generation(gcfg, samples, progress=False, log=ctx.log)
         rows = read_rows(samples)
@@ -256,15 +260,15 @@ def rm_data(ctx: StageContext) -> dict[str, Path]:
         rows = _add_teacher_candidates(ctx, rows, int(c["teacher_samples"]))
     graded = list(grade_rows(rows, workers=1))
     write_jsonl(ctx.out_dir / "graded.jsonl", graded)
-    groups: list[dict[str, Any]] = []
-    stats: Any = None
-    for draw in range(int(c.get("groups_per_problem", 1))):
+    groups, stats = build_groups(enumerate(graded, start=1), per_problem=int(c.get("per_problem", 4)),
+                                 strategy=str(c.get("strategy", "random")), seed=ctx.seed)
+    for draw in range(1, draws):  # each further draw has its own seed; its groups' ids end in -1, -2, ...
         drawn, drawn_stats = build_groups(enumerate(graded, start=1), per_problem=int(c.get("per_problem", 4)),
                                           strategy=str(c.get("strategy", "random")), seed=ctx.seed + draw)
-        groups += [{**g, "id": f"{g['id']}-{draw}"} if draw else g for g in drawn]
-        stats = drawn_stats if stats is None else stats.add_draw(drawn_stats)
+        groups += [{**g, "id": f"{g['id']}-{draw}"} for g in drawn]
+        stats = stats.add_draw(drawn_stats)
     write_jsonl(ctx.out_dir / "groups.jsonl", groups)
-    write_json(ctx.out_dir / "groups.json", stats.to_dict() if stats else {})
+    write_json(ctx.out_dir / "groups.json", stats.to_dict())
     return {"groups": ctx.out_dir / "groups.jsonl", "graded": ctx.out_dir / "graded.jsonl",
             "stats": ctx.out_dir / "groups.json"}
 
