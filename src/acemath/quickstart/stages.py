@@ -260,11 +260,13 @@ def rm_data(ctx: StageContext) -> dict[str, Path]:
         rows = _add_teacher_candidates(ctx, rows, int(c["teacher_samples"]))
     graded = list(grade_rows(rows, workers=1))
     write_jsonl(ctx.out_dir / "graded.jsonl", graded)
-    groups, stats = build_groups(enumerate(graded, start=1), per_problem=int(c.get("per_problem", 4)),
-                                 strategy=str(c.get("strategy", "random")), seed=ctx.seed)
+    def draw_groups(draw: int) -> tuple[list[dict[str, Any]], Any]:
+        return build_groups(enumerate(graded, start=1), per_problem=int(c.get("per_problem", 4)),
+                            strategy=str(c.get("strategy", "random")), seed=ctx.seed + draw)
+
+    groups, stats = draw_groups(0)
     for draw in range(1, draws):  # each further draw has its own seed; its groups' ids end in -1, -2, ...
-        drawn, drawn_stats = build_groups(enumerate(graded, start=1), per_problem=int(c.get("per_problem", 4)),
-                                          strategy=str(c.get("strategy", "random")), seed=ctx.seed + draw)
+        drawn, drawn_stats = draw_groups(draw)
         groups += [{**g, "id": f"{g['id']}-{draw}"} for g in drawn]
         stats = stats.add_draw(drawn_stats)
     write_jsonl(ctx.out_dir / "groups.jsonl", groups)
