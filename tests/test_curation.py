@@ -176,6 +176,15 @@ def test_respond_records_teacher_and_sampling_and_drops_by_reason(tmp_path):
     assert all(r["answer"] is not None and r["source"] == "numina" for r in kept)
 
 
+def test_respond_refuses_several_greedy_samples(tmp_path):
+    """n greedy samples are one response repeated, so a cross-check on them could never catch a disagreement."""
+    src = write(tmp_path / "in.jsonl", [{"id": "p0", "prompt": make_problem(random.Random(0)).question}])
+    teacher = make_scripted("wordproblems", error_rate=0.5, seed=3)
+    with pytest.raises(ValueError, match="n=2 samples at temperature 0.0 are one greedy response repeated"):
+        respond(src, tmp_path / "r", teacher, params=SamplingParams(n=2, temperature=0.0))
+    assert not (tmp_path / "r" / "responses.jsonl").exists()
+
+
 def _toy_pool(tmp_path: Path, n: int) -> Path:
     rng = random.Random(11)
     return write(tmp_path / "pool.jsonl", [{"id": f"p{i}", "prompt": make_problem(rng).question,

@@ -33,6 +33,8 @@ def test_smoke_quickstart_runs_every_stage_and_reruns_from_cache(tmp_path, capsy
     assert curation["decontam"]["dropped"] > 0  # leaked test questions were caught
     er = curation["error_rates"]
     assert er["crosschecked"]["error_rate"] < er["teacher_a_raw"]["error_rate"]
+    b_checks = [v for v in curation["crosscheck"]["by_source"].values() if v.get("b_samples_disagree")]
+    assert b_checks, curation["crosscheck"]  # teacher B's two responses are two draws, and some disagree
     assert report["groups"]["groups_out"] > 0 and report["rm_train"]["steps"] > 0
     assert (out / "08-report" / "report.md").exists() and (out / "08-report" / "rm_at_k.png").exists()
     ablations = json.loads((out / "18-ablation_report" / "ablations.json").read_text())

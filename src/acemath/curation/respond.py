@@ -87,6 +87,10 @@ def respond(input_path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
             instruction: str = BOXED_INSTRUCTION, batch_size: int = 32, field: str | None = None,
             config: Mapping[str, Any] | None = None) -> dict[str, Any]:
     params = params or SamplingParams()
+    if params.n > 1 and params.greedy:
+        # greedy decoding returns one response n times: a cross-check on such "samples" always agrees with itself
+        raise ValueError(f"respond: n={params.n} samples at temperature {params.temperature} are one greedy response "
+                         f"repeated; sample them (temperature > 0) or ask for n=1")
     src = resolve_input(input_path)
     out = StepOutput(out_dir, "respond", "responses.jsonl", resume=True)
     done = out.done_ids()

@@ -120,8 +120,10 @@ def curate(ctx: StageContext) -> dict[str, Path]:
     for name, rate, n in (("teacher_a", c.get("teacher_a_error", 0.10), 1),
                           ("teacher_b", c.get("teacher_b_error", 0.30), 2)):
         gen = scripted_teacher(w.train, name=name, error_rate=float(rate), seed=ctx.seed)
-        report[name] = respond(out / "decontam", out / name, gen, params=SamplingParams(n=n, seed=ctx.seed),
-                               model=f"scripted:{name}@{rate}")
+        # teacher B's two responses must be two draws (temperature 1.0), or the cross-check's "B agrees with
+        # itself" compares one response with its copy; teacher A's single response is its greedy one
+        params = SamplingParams(n=n, temperature=1.0 if n > 1 else 0.0, seed=ctx.seed)
+        report[name] = respond(out / "decontam", out / name, gen, params=params, model=f"scripted:{name}@{rate}")
         teachers[name] = {"error_rate": rate, "samples": n}
     report["crosscheck"] = crosscheck(out / "teacher_a", out / "teacher_b", out / "crosscheck")
     # measured error rates: grade every teacher-A response and every cross-checked one against the gold
