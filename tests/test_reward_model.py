@@ -140,6 +140,23 @@ def test_rm_train_and_score_cli_resume_and_shard(tiny_model_dir, tmp_path, capsy
     assert flat_cli == pytest.approx([x for r in direct for x in r], abs=1e-5)
 
 
+def test_head_lr_scale_gives_the_new_score_head_its_own_learning_rate(tiny_model_dir, tmp_path):
+    """Adam's first step moves each weight by about its learning rate: lr for the body, lr * head_lr_scale for the
+    newly initialised score head."""
+    torch.set_num_threads(1)
+    model, tok = load_reward_model(str(tiny_model_dir), seed=0)
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    cfg = RMTrainConfig(model=str(tiny_model_dir), data=str(_groups_3_3(tmp_path)), epochs=1, max_steps=1,
+                        batch_size=2, lr=1e-3, head_lr_scale=10.0, max_length=128, save=False, cpu=True)
+    train_reward_model(cfg, model=model, tokenizer=tok, quiet=True)
+    moved = {n: float((p.detach() - before[n]).abs().max()) for n, p in model.named_parameters()}
+    assert moved["score.weight"] == pytest.approx(1e-2, rel=0.02)
+    body = [v for n, v in moved.items() if not n.startswith("score.")]
+    assert max(body) == pytest.approx(1e-3, rel=0.02)
+    with pytest.raises(ConfigError, match="head_lr_scale must be > 0"):
+        RMTrainConfig(model="m", data="d", out="o", head_lr_scale=0.0).validate()
+
+
 def test_rm_train_config_goes_through_the_shared_loader(tmp_path):
     """defaults <- --config YAML <- flags <- key=value; values are typed; unknown keys and bad values are
     one-line ConfigErrors that name the source and the nearest known key."""

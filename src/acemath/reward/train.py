@@ -32,6 +32,7 @@ from acemath.reward.model import (
     ForwardCounter,
     collate,
     encode,
+    head_module,
     load_reward_model,
     render_rm_text,
     reward_forward,
@@ -52,6 +53,7 @@ class RMTrainConfig:
     lr: float = 5e-6  # the paper's 7B value; tiny models need ~1e-3
     weight_decay: float = 0.0
     warmup_steps: int = 0
+    head_lr_scale: float = 1.0  # the new score head's learning rate is lr * head_lr_scale
     batch_size: int = 8  # groups per step (pairs per step for `pairwise`)
     grad_accum: int = 1
     max_length: int = 2048
@@ -79,6 +81,8 @@ class RMTrainConfig:
             raise ConfigError("max_steps must be >= 1")
         if self.log_every < 1 or self.max_length < 2:
             raise ConfigError("log_every must be >= 1 and max_length >= 2")
+        if not self.head_lr_scale > 0:
+            raise ConfigError(f"head_lr_scale must be > 0, got {self.head_lr_scale}")
 
 
 def load_train_config(path: str | None = None, overrides: Sequence[str] = (),
@@ -169,6 +173,19 @@ class TrainResult:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "model"}
 
 
+def _param_groups(model: Any, cfg: RMTrainConfig) -> list[dict[str, Any]]:
+    """AdamW groups: weight decay for matrices only; the score head at ``lr * head_lr_scale``."""
+    head = head_module(model)
+    head_ids = {id(p) for p in head.parameters()} if head is not None else set()
+    groups: dict[tuple[bool, bool], list[Any]] = {}
+    for name, p in model.named_parameters():
+        decays = not (p.ndim < 2 or "norm" in name.lower())
+        groups.setdefault((decays, id(p) in head_ids), []).append(p)
+    return [{"params": ps, "weight_decay": cfg.weight_decay if decays else 0.0,
+             "lr": cfg.lr * (cfg.head_lr_scale if is_head else 1.0)}
+            for (decays, is_head), ps in sorted(groups.items())]
+
+
 def train_reward_model(cfg: RMTrainConfig, *, model: Any = None, tokenizer: Any = None,
                        counter: ForwardCounter | None = None, quiet: bool = False) -> TrainResult:
     """Train an RM on ``cfg.data`` (groups JSONL); save an HF model + tokenizer to ``cfg.out``."""
@@ -194,10 +211,7 @@ def train_reward_model(cfg: RMTrainConfig, *, model: Any = None, tokenizer: Any 
     loader = DataLoader(examples, batch_size=cfg.batch_size, shuffle=True,
                         generator=torch.Generator().manual_seed(cfg.seed),
                         collate_fn=_Collator(int(model.config.pad_token_id)))
-    no_decay = [p for n, p in model.named_parameters() if p.ndim < 2 or "norm" in n.lower()]
-    decay = [p for n, p in model.named_parameters() if not (p.ndim < 2 or "norm" in n.lower())]
-    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                                   {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
+    optimizer = torch.optim.AdamW(_param_groups(model, cfg), lr=cfg.lr)
     model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
     steps_per_epoch = math.ceil(len(loader) / cfg.grad_accum)
     total_steps = steps_per_epoch * cfg.epochs
