@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--recipe", choices=sorted(RECIPES), default="default",
                         help="default: the letter-dial world, where rm@8 beats greedy, sized for under 5 minutes on 2 "
                              "cores; arith: the arithmetic word-problem world (about 4 minutes); full: arith trained longer "
-                             "on more problems (about 9 minutes); dial: the number dial (about 15 minutes); smoke: a tiny "
+                             "on more problems (about 9 minutes); dial: the number dial (about 18 minutes); smoke: a tiny "
                              "version of the default for tests (under a minute)")
     parser.add_argument("--ablations", action="store_true",
                         help="also run the paper's ablations at toy scale (Tables 2, 4 and 8 layouts)")
